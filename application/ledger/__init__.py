@@ -1,0 +1,57 @@
+"""Tamper-evidence ledger: RFC 9162 Merkle hashing, canonical event bytes, signed tree heads."""
+
+from application.ledger.canonical import canonical_event_bytes
+from application.ledger.merkle import (
+    EMPTY_ROOT,
+    InMemorySubtreeStore,
+    MerkleLog,
+    MissingSubtreeError,
+    SubtreeStore,
+    append_leaf,
+    append_leaves,
+    consistency_proof,
+    extend_store,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    root_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from application.ledger.signing import (
+    KeyFileError,
+    TreeHead,
+    key_id,
+    load_or_create_key,
+    public_key_b64,
+    sign_tree_head,
+    signed_bytes,
+    verify_tree_head,
+)
+
+__all__ = [
+    "EMPTY_ROOT",
+    "InMemorySubtreeStore",
+    "KeyFileError",
+    "MerkleLog",
+    "MissingSubtreeError",
+    "SubtreeStore",
+    "TreeHead",
+    "append_leaf",
+    "append_leaves",
+    "canonical_event_bytes",
+    "consistency_proof",
+    "extend_store",
+    "inclusion_proof",
+    "key_id",
+    "leaf_hash",
+    "load_or_create_key",
+    "node_hash",
+    "public_key_b64",
+    "root_hash",
+    "sign_tree_head",
+    "signed_bytes",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_tree_head",
+]

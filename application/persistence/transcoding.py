@@ -1,0 +1,57 @@
+"""How event state becomes stored bytes: sorted, compact JSON with typed value objects."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    JSONTranscoder,
+    Transcoding,
+    UUIDAsHex,
+)
+from pydantic import BaseModel
+
+from domain.actor import Actor
+from domain.appeal import Signatory
+from domain.scope import Scope, Segment
+
+
+class PydanticAsDict(Transcoding):
+    """Stores a frozen pydantic value object as its JSON-mode dump under a stable name."""
+
+    def __init__(self, cls: type[BaseModel], name: str) -> None:
+        self.type = cls
+        self.name = name
+
+    def encode(self, obj: BaseModel) -> dict[str, Any]:
+        return obj.model_dump(mode="json")
+
+    def decode(self, data: dict[str, Any]) -> BaseModel:
+        return self.type.model_validate(data)
+
+
+VALUE_OBJECTS: dict[str, type[BaseModel]] = {
+    "scope": Scope,
+    "segment": Segment,
+    "actor": Actor,
+    "signatory": Signatory,
+}
+
+
+class RegledgerTranscoder(JSONTranscoder):
+    """JSON transcoder whose output is canonical: sorted keys, no spaces, UTF-8."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = json.JSONEncoder(
+            default=self._encode_obj,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        self.register(UUIDAsHex())
+        self.register(DatetimeAsISO())
+        for name, cls in VALUE_OBJECTS.items():
+            self.register(PydanticAsDict(cls, name))
