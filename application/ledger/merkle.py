@@ -90,10 +90,8 @@ def _get(store: SubtreeStore, level: int, index: int) -> bytes:
     return value
 
 
-def _range_hash(store: SubtreeStore, start: int, end: int) -> bytes:
-    """Return MTH(D[start:end]) for a range that occurs in the RFC 9162 decomposition."""
-    if end <= start:
-        return EMPTY_ROOT
+def _pieces(store: SubtreeStore, start: int, end: int) -> list[bytes]:
+    """Return the complete subtree hashes covering [start, end), largest first."""
     pieces: list[bytes] = []
     position = start
     for level in range((end - start).bit_length() - 1, -1, -1):
@@ -103,10 +101,20 @@ def _range_hash(store: SubtreeStore, start: int, end: int) -> bytes:
                 raise ValueError(f"range [{start}, {end}) is not aligned to its subtrees")
             pieces.append(_get(store, level, position >> level))
             position += width
-    result = pieces.pop()
-    while pieces:
-        result = node_hash(pieces.pop(), result)
+    return pieces
+
+
+def _fold(pieces: Sequence[bytes]) -> bytes:
+    """Combine complete subtree hashes (largest first) right to left into one tree hash."""
+    result = pieces[-1] if pieces else EMPTY_ROOT
+    for left in reversed(pieces[:-1]):
+        result = node_hash(left, result)
     return result
+
+
+def _range_hash(store: SubtreeStore, start: int, end: int) -> bytes:
+    """Return MTH(D[start:end]) for a range that occurs in the RFC 9162 decomposition."""
+    return _fold(_pieces(store, start, end))
 
 
 def _append(store: SubtreeStore, size: int, leaf: bytes, frontier: list[bytes] | None) -> None:
@@ -209,23 +217,22 @@ def consistency_proof(store: SubtreeStore, first: int, second: int) -> list[byte
 
 def _shift_to_set_bit(fn: int, sn: int) -> tuple[int, int]:
     while fn and not fn & 1:
-        fn >>= 1
-        sn >>= 1
+        fn, sn = fn >> 1, sn >> 1
     return fn, sn
+
+
+def _well_formed(numbers: Sequence[object], hashes: Iterable[object]) -> bool:
+    naturals = all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers)
+    return naturals and all(_is_hash(h) for h in hashes)
 
 
 def verify_inclusion(
     leaf_hash: bytes, leaf_index: int, tree_size: int, proof: Sequence[bytes], root: bytes
 ) -> bool:
     """Verify an inclusion proof with the algorithm of RFC 9162 section 2.1.3.2."""
-    try:
-        _check_int(leaf_index, "leaf_index")
-        _check_int(tree_size, "tree_size")
-    except ValueError:
+    if not _well_formed((leaf_index, tree_size), (leaf_hash, root, *proof)):
         return False
-    if leaf_index >= tree_size or not _is_hash(leaf_hash) or not _is_hash(root):
-        return False
-    if not all(_is_hash(p) for p in proof):
+    if leaf_index >= tree_size:
         return False
     fn, sn, r = leaf_index, tree_size - 1, leaf_hash
     for p in proof:
@@ -236,8 +243,7 @@ def verify_inclusion(
             fn, sn = _shift_to_set_bit(fn, sn)
         else:
             r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
+        fn, sn = fn >> 1, sn >> 1
     return sn == 0 and r == root
 
 
@@ -245,14 +251,9 @@ def verify_consistency(
     first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
 ) -> bool:
     """Verify a consistency proof with the algorithm of RFC 9162 section 2.1.4.2."""
-    try:
-        _check_int(first, "first")
-        _check_int(second, "second")
-    except ValueError:
+    if not _well_formed((first, second), (first_root, second_root, *proof)):
         return False
-    if first > second or not _is_hash(first_root) or not _is_hash(second_root):
-        return False
-    if not all(_is_hash(c) for c in proof):
+    if first > second:
         return False
     if first == second:
         return not proof and first_root == second_root
@@ -265,8 +266,7 @@ def verify_consistency(
         path.insert(0, first_root)
     fn, sn = first - 1, second - 1
     while fn & 1:
-        fn >>= 1
-        sn >>= 1
+        fn, sn = fn >> 1, sn >> 1
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
@@ -277,8 +277,7 @@ def verify_consistency(
             fn, sn = _shift_to_set_bit(fn, sn)
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
+        fn, sn = fn >> 1, sn >> 1
     return sn == 0 and fr == first_root and sr == second_root
 
 
@@ -288,12 +287,7 @@ class MerkleLog:
     def __init__(self, store: SubtreeStore | None = None, size: int = 0) -> None:
         self._store: SubtreeStore = store if store is not None else InMemorySubtreeStore()
         self._size = _check_int(size, "size")
-        self._frontier: list[bytes] = []
-        position = 0
-        for level in range(size.bit_length() - 1, -1, -1):
-            if size & (1 << level):
-                self._frontier.append(_get(self._store, level, position >> level))
-                position += 1 << level
+        self._frontier = _pieces(self._store, 0, size)
         self._root: bytes | None = None
 
     @property
@@ -329,10 +323,7 @@ class MerkleLog:
         if tree_size != self._size:
             return root_hash(self._store, tree_size)
         if self._root is None:
-            result = self._frontier[-1] if self._frontier else EMPTY_ROOT
-            for left in reversed(self._frontier[:-1]):
-                result = node_hash(left, result)
-            self._root = result
+            self._root = _fold(self._frontier)
         return self._root
 
     def inclusion_proof(self, leaf_index: int, tree_size: int | None = None) -> list[bytes]:

@@ -33,7 +33,7 @@ def doc() -> dict[str, Any]:
     blocks = python_blocks(doc_section("Verifying with hashlib alone"))
     assert len(blocks) == 1
     namespace: dict[str, Any] = {"__name__": "audit_doc"}
-    exec(compile(blocks[0], str(AUDIT_DOC), "exec"), namespace)  # noqa: S102
+    exec(compile(blocks[0], str(AUDIT_DOC), "exec"), namespace)
     return namespace
 
 

@@ -235,7 +235,9 @@ def test_consistency_verification_fails_for_tampered_roots_or_proof(size: int) -
             assert not verify_consistency(first, second, flip(first_root), second_root, proof)
             assert not verify_consistency(first, second, first_root, flip(second_root), proof)
             assert not verify_consistency(second, first, second_root, first_root, proof)
-            assert not verify_consistency(first, second, first_root, second_root, [*proof, proof[0]])
+            assert not verify_consistency(
+                first, second, first_root, second_root, [*proof, proof[0]]
+            )
             for position in range(len(proof)):
                 tampered = list(proof)
                 tampered[position] = flip(tampered[position])
@@ -264,10 +266,7 @@ def test_append_leaf_stores_exactly_the_complete_subtrees() -> None:
     for entry in entries:
         size = append_leaf(store, size, leaf_hash(entry))
     expected = {
-        (level, index)
-        for level in range(6)
-        for index in range(21)
-        if (index + 1) << level <= 21
+        (level, index) for level in range(6) for index in range(21) if (index + 1) << level <= 21
     }
     assert len(store) == len(expected)
     for level, index in expected:
@@ -376,7 +375,9 @@ def test_random_proofs_match_the_recursive_definitions_and_verify(
     index = data.draw(st.integers(min_value=0, max_value=second - 1))
     path = log.inclusion_proof(index, second)
     assert path == ref_path(index, entries[:second])
-    assert verify_inclusion(leaf_hash(entries[index]), index, second, path, ref_mth(entries[:second]))
+    assert verify_inclusion(
+        leaf_hash(entries[index]), index, second, path, ref_mth(entries[:second])
+    )
     proof = log.consistency_proof(first, second)
     expected = [] if first == second else ref_proof(first, entries[:second])
     assert proof == expected

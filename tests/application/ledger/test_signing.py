@@ -10,6 +10,7 @@ import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -174,7 +175,7 @@ def test_signature_covers_exactly_the_signed_bytes(key: Ed25519PrivateKey) -> No
     ],
 )
 def test_changing_any_field_makes_verification_fail(
-    key: Ed25519PrivateKey, change: dict[str, object]
+    key: Ed25519PrivateKey, change: dict[str, Any]
 ) -> None:
     head = sign_tree_head(key, 8, ROOT, WHEN)
     assert not verify_tree_head(raw_public(key), dataclasses.replace(head, **change))
@@ -196,4 +197,5 @@ def test_tree_head_is_frozen_and_serialisable(key: Ed25519PrivateKey) -> None:
     head = sign_tree_head(key, 8, ROOT, WHEN)
     with pytest.raises(dataclasses.FrozenInstanceError):
         head.tree_size = 9  # type: ignore[misc]
-    assert TreeHead(**head.to_dict()) == head
+    data: dict[str, Any] = head.to_dict()
+    assert TreeHead(**data) == head

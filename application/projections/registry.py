@@ -1,0 +1,11 @@
+"""The views every store keeps, in the order the runner applies them."""
+
+from __future__ import annotations
+
+from application.projections.base import View
+from application.projections.history import HistoryView
+
+
+def default_views() -> list[View]:
+    """A fresh instance of every view."""
+    return [HistoryView()]

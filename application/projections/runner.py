@@ -1,0 +1,161 @@
+"""Follows the event log into the views, exactly once, with the library's tracking records."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from eventsourcing.persistence import IntegrityError, Mapper, Tracking
+
+from application.persistence.database import Database
+from application.projections.base import Item, View
+
+log = logging.getLogger("regledger.projections")
+
+ADVISORY_LOCK_KEY = 0x7265676C  # one projection writer at a time on PostgreSQL
+
+
+class ProjectionTimeoutError(TimeoutError):
+    """The views did not reach a log position in time."""
+
+    def __init__(self, wanted: int, reached: int) -> None:
+        super().__init__(f"projections reached position {reached}, not {wanted}, in time")
+        self.wanted = wanted
+        self.reached = reached
+
+
+class ProjectionRunner:
+    """Reads notifications after each view's tracked position and applies them in batches.
+
+    Each batch is one transaction holding the views' rows and their tracking records,
+    so a crash loses nothing and applies nothing twice.
+    """
+
+    def __init__(
+        self,
+        source_recorder: object,
+        mapper: Mapper,
+        target: Database,
+        tracking_recorder: object,
+        views: Sequence[View],
+        batch_size: int = 500,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self.source = source_recorder
+        self.mapper = mapper
+        self.target = target
+        self.tracking = tracking_recorder
+        self.views = list(views)
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._progress = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        target.create([s for v in self.views for s in v.create_statements()])
+
+    # --- positions -------------------------------------------------------------------------------
+
+    def positions(self) -> dict[str, int]:
+        """The last log position each view has applied."""
+        return {
+            v.name: int(self.tracking.max_tracking_id(v.name) or 0)  # type: ignore[attr-defined]
+            for v in self.views
+        }
+
+    def position(self) -> int:
+        """The position every view has reached."""
+        return min(self.positions().values(), default=0)
+
+    # --- processing ------------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Apply at most one batch; return how many events were applied."""
+        positions = self.positions()
+        start = min(positions.values(), default=0)
+        notifications = self.source.select_notifications(  # type: ignore[attr-defined]
+            start=start + 1, limit=self.batch_size
+        )
+        if not notifications:
+            return 0
+        items = [
+            Item(n.id, n.topic, self.mapper.to_domain_event(n), n.state) for n in notifications
+        ]
+        last = items[-1].position
+        try:
+            with self.target.transaction() as cur:
+                if self.target.is_postgres:
+                    cur.execute("SELECT pg_try_advisory_xact_lock(?) AS ok", (ADVISORY_LOCK_KEY,))
+                    if not cur.fetchone()["ok"]:
+                        return 0
+                for view in self.views:
+                    todo = [i for i in items if i.position > positions[view.name]]
+                    if todo:
+                        view.apply(cur, todo)
+                        self.tracking._insert_tracking(  # type: ignore[attr-defined]  # noqa: SLF001
+                            cur.inner, Tracking(view.name, last)
+                        )
+        except IntegrityError:
+            log.info("another runner applied positions up to %s first", last)
+            return 0
+        with self._progress:
+            self._progress.notify_all()
+        return len(items)
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply everything recorded so far; return the count applied."""
+        total = 0
+        while n := self.run_once():
+            total += n
+            if progress is not None:
+                progress(n)
+        return total
+
+    # --- background thread -----------------------------------------------------------------------
+
+    def poke(self) -> None:
+        """Something was saved: look at the log now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Follow the log in a background thread until `stop()`."""
+        self._thread = threading.Thread(target=self._loop, name="projections", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception as e:  # the thread must survive a passing store error
+                self.error = e
+                log.exception("projection batch failed; retrying")
+                self._stop.wait(1.0)
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        """Stop the background thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    # --- read-your-writes ----------------------------------------------------------------------------
+
+    def wait_for(self, position: int, timeout: float) -> int:
+        """Block until every view has applied `position`; raise after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        reached = self.position()
+        while reached < position:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ProjectionTimeoutError(position, reached)
+            self.poke()
+            with self._progress:
+                self._progress.wait(min(remaining, 0.02))
+            reached = self.position()
+        return reached

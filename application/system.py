@@ -1,0 +1,46 @@
+"""The composition of one process: the application, its views, and the runner that keeps them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from application.context import Clock, utc_now
+from application.persistence.store import StoreConfig
+from application.projections.registry import default_views
+from application.projections.runner import ProjectionRunner
+from application.service import Regledger
+
+
+class System:
+    """One application instance per process, with its projection runner."""
+
+    def __init__(
+        self,
+        store: StoreConfig,
+        clock: Clock = utc_now,
+        response_days: Mapping[str, int] | None = None,
+        follow: bool = False,
+    ) -> None:
+        self.store = store
+        self.app = Regledger(store, clock=clock, response_days=response_days)
+        self.tracking = self.app.factory.tracking_recorder()
+        self.views = default_views()
+        self.runner = ProjectionRunner(
+            self.app.recorder, self.app.mapper, self.app.db, self.tracking, self.views
+        )
+        self.following = False
+        if follow:
+            self.follow()
+
+    def follow(self) -> None:
+        """Keep the views current in a background thread, woken by every local save."""
+        if not self.following:
+            self.app.subscribe_saves(self.runner.poke)
+            self.runner.start()
+            self.following = True
+
+    def close(self) -> None:
+        """Stop the runner and release the store."""
+        if self.following:
+            self.runner.stop()
+        self.app.close()
