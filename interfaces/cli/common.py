@@ -1,0 +1,47 @@
+"""What every CLI command shares: settings, opening the store, and one-line failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from application.persistence.store import parse_url
+from application.system import System
+from interfaces.settings import Settings, get_settings
+
+err = Console(stderr=True)
+out = Console()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one clear line to standard error and exit non-zero."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    """The process settings; a bad value is one clear line, not a traceback."""
+    try:
+        return get_settings()
+    except Exception as e:  # pydantic's ValidationError names the variable
+        fail(f"invalid settings: {e}".splitlines()[0] + " " + str(e).splitlines()[-1])
+
+
+@contextmanager
+def open_system(follow: bool = False) -> Iterator[System]:
+    """The application and its views on the configured store."""
+    conf = settings()
+    try:
+        system = System(
+            parse_url(conf.database_url), response_days=conf.response_days, follow=follow
+        )
+    except Exception as e:  # a store that cannot be opened is the user's to fix
+        fail(f"cannot open store {conf.database_url}: {e}")
+    try:
+        yield system
+    finally:
+        system.close()
