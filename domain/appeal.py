@@ -15,10 +15,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from domain.actor import Actor, Role
 from domain.errors import (
     AppealClosedError,
+    InvalidInputError,
     NotAppellantError,
+    NotIssuerError,
     NotLatestProposalError,
     NotPartyError,
     OutcomeNeedsScopeError,
+    OutcomeTakesNoScopeError,
     OwnProposalError,
     PermissionDeniedError,
     ProposalAlreadyAcceptedError,
@@ -232,6 +235,8 @@ class Appeal(Aggregate):
             return
         if actor.role == Role.REGULATOR and actor.org == self.regulator:
             return
+        if actor.role == Role.REGULATOR:
+            raise NotIssuerError(f"{actor} did not issue the directive under appeal")
         raise PermissionDeniedError(
             f"{actor} may not rule on this appeal: only {self.regulator} (regulator) or an "
             "adjudicator may"
@@ -262,6 +267,10 @@ class Appeal(Aggregate):
     ) -> None:
         """File evidence, a response or an amicus letter to the case."""
         self.check_open()
+        if document_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", document_sha256):
+            raise InvalidInputError(
+                "document_sha256 must be 64 lowercase hex digits", field="document_sha256"
+            )
         self._submission_added(
             actor=actor,
             effective_at=effective_at,
@@ -278,7 +287,7 @@ class Appeal(Aggregate):
         """Grant or deny the stay the appellant asked for."""
         self.check_open()
         if actor.role == Role.REGULATOR and actor.org != self.regulator:
-            raise PermissionDeniedError(f"{actor} did not issue the directive under appeal")
+            raise NotIssuerError(f"{actor} did not issue the directive under appeal")
         if actor.role not in (Role.REGULATOR, Role.ADJUDICATOR):
             raise PermissionDeniedError(f"{actor} may not rule on a stay")
         if not self.stay_requested:
@@ -353,9 +362,14 @@ class Appeal(Aggregate):
             agreed = self.accepted_proposal()
             if agreed is None:
                 raise SettlementNeedsAgreementError("no proposal has been accepted")
+            if new_scope is not None and new_scope != agreed.scope:
+                raise OutcomeTakesNoScopeError(
+                    f"a settled outcome takes the scope of accepted proposal {agreed.number}",
+                    field="new_scope",
+                )
             new_scope = agreed.scope
         elif outcome != Outcome.MODIFIED and new_scope is not None:
-            raise RuleViolationError(
+            raise OutcomeTakesNoScopeError(
                 f"an {outcome} outcome takes no new_scope", field="new_scope"
             )
         self._decided(
@@ -396,7 +410,7 @@ class Appeal(Aggregate):
         summary: str,
         signatories: tuple[Signatory, ...],
         confidential: bool,
-        document_sha256: str | None,
+        document_sha256: str | None = None,
     ) -> None:
         self.submissions = number
 
@@ -415,7 +429,7 @@ class Appeal(Aggregate):
         effective_at: datetime,
         number: int,
         terms: str,
-        proposed_scope: Scope | None,
+        proposed_scope: Scope | None = None,
     ) -> None:
         for earlier in self.proposals:
             if earlier.status == "open":
@@ -441,7 +455,7 @@ class Appeal(Aggregate):
         effective_at: datetime,
         outcome: str,
         reasons: str,
-        new_scope: Scope | None,
+        new_scope: Scope | None = None,
     ) -> None:
         self.status = AppealStatus.DECIDED
         self.outcome = Outcome(outcome)

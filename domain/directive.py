@@ -277,10 +277,10 @@ class Directive(Aggregate):
         actor: Actor,
         effective_at: datetime,
         reason: str,
-        scope: Scope | None,
-        model_ids: tuple[UUID, ...] | None,
-        expires_at: datetime | None,
-        appeal_id: UUID | None,
+        scope: Scope | None = None,
+        model_ids: tuple[UUID, ...] | None = None,
+        expires_at: datetime | None = None,
+        appeal_id: UUID | None = None,
     ) -> None:
         if scope is not None:
             self.scope = scope
@@ -295,13 +295,13 @@ class Directive(Aggregate):
 
     @event(StayLifted)
     def _stay_lifted(
-        self, actor: Actor, effective_at: datetime, reason: str, appeal_id: UUID | None
+        self, actor: Actor, effective_at: datetime, reason: str, appeal_id: UUID | None = None
     ) -> None:
         self.stayed = False
 
     @event(Rescinded)
     def _rescinded(
-        self, actor: Actor, effective_at: datetime, reason: str, appeal_id: UUID | None
+        self, actor: Actor, effective_at: datetime, reason: str, appeal_id: UUID | None = None
     ) -> None:
         self.rescinded = True
         self.stayed = False

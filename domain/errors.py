@@ -177,6 +177,12 @@ class OutcomeNeedsScopeError(
     """A `modified` decision needs `new_scope`."""
 
 
+class OutcomeTakesNoScopeError(
+    RuleViolationError, rule="new-scope-only-when-modified", title="Outcome takes no scope"
+):
+    """Only a `modified` decision names `new_scope` (`settled` takes the agreed one)."""
+
+
 class SettlementNeedsAgreementError(
     RuleViolationError, rule="settled-needs-accepted-proposal", title="No accepted proposal"
 ):

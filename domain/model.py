@@ -184,8 +184,8 @@ class Model(Aggregate):
         effective_at: datetime,
         scope: Scope,
         reason: str,
-        directive_id: UUID | None,
-        appeal_id: UUID | None,
+        directive_id: UUID | None = None,
+        appeal_id: UUID | None = None,
     ) -> None:
         self.acts.append(OperationalAct(True, scope, effective_at, self.version))
 
@@ -196,8 +196,8 @@ class Model(Aggregate):
         effective_at: datetime,
         scope: Scope,
         reason: str,
-        directive_id: UUID | None,
-        appeal_id: UUID | None,
+        directive_id: UUID | None = None,
+        appeal_id: UUID | None = None,
     ) -> None:
         self.acts.append(OperationalAct(False, scope, effective_at, self.version))
 

@@ -55,3 +55,15 @@ class RegledgerTranscoder(JSONTranscoder):
         self.register(DatetimeAsISO())
         for name, cls in VALUE_OBJECTS.items():
             self.register(PydanticAsDict(cls, name))
+
+    def decode(self, data: bytes) -> Any:
+        """Decode, turning JSON arrays back into the tuples events hold."""
+        return _tuples(super().decode(data))
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
