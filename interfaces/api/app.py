@@ -1,0 +1,115 @@
+"""The FastAPI application factory: one System per process, built in the lifespan."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from application.persistence.store import parse_url
+from application.principals import PrincipalStore
+from application.system import System
+from interfaces.api import errors, problems
+from interfaces.api.limits import BodyLimitMiddleware
+from interfaces.settings import Settings, get_settings
+
+# Each module exposes `router`; they are included in this order.
+ROUTER_MODULES = (
+    "interfaces.api.routes.health",
+    "interfaces.api.routes.models",
+    "interfaces.api.routes.directives",
+    "interfaces.api.routes.appeals",
+)
+
+DESCRIPTION = """\
+The regledger register: directives restricting access to AI models, the providers' own
+acts, appeals and their negotiation. Commands are `POST`s that need
+`Authorization: Bearer <token>`; the register's reads answer anonymous callers too.
+Errors are RFC 9457 `application/problem+json` documents naming the rule or field.
+"""
+
+
+def build_system(settings: Settings) -> System:
+    """The System the settings describe."""
+    return System(
+        parse_url(settings.database_url),
+        response_days=settings.response_days,
+        follow=settings.run_projections,
+    )
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def _plain_optional_headers(schema: dict[str, Any]) -> None:
+    """An optional header is a plain string that may be absent, not `string | null`."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                choices = parameter.get("schema", {}).get("anyOf", [])
+                if parameter.get("in") == "header" and {"type": "null"} in choices:
+                    kept = [c for c in choices if c != {"type": "null"}]
+                    if len(kept) == 1:
+                        inner = parameter["schema"]
+                        del inner["anyOf"]
+                        inner.update(kept[0])
+
+
+def _install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                problems.problem_schemas()
+            )
+            _plain_optional_headers(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(settings: Settings, system: System | None = None) -> FastAPI:
+    """The HTTP API; a given `system` is used as is and left open at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        current = system if system is not None else build_system(settings)
+        api.state.system = current
+        api.state.principals = PrincipalStore(current.app.db, current.app.clock)
+        api.state.settings = settings
+        try:
+            yield
+        finally:
+            if system is None:
+                current.close()
+
+    app = FastAPI(
+        title="regledger",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
+    _install_openapi(app)
+    return app
+
+
+def app_from_settings() -> FastAPI:
+    """The HTTP API configured from the environment (a factory for ASGI servers)."""
+    return create_app(get_settings())

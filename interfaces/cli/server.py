@@ -1,0 +1,56 @@
+"""`regledger serve` and `regledger worker`: the HTTP API and the projection worker."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from interfaces.cli.common import err, open_system, settings
+
+# Named, not imported: the command line and the HTTP API stay independent modules.
+APP_FACTORY = "interfaces.api.app:app_from_settings"
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default: settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default: settings).")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) until interrupted."""
+    import uvicorn
+
+    conf = settings()
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host or conf.host,
+        port=port if port is not None else conf.port,
+        log_level=conf.log_level.lower(),
+    )
+
+
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Apply what is recorded so far, then exit.")
+    ] = False,
+) -> None:
+    """Keep the projections current, in the foreground, until Ctrl-C."""
+    with open_system() as system:
+        if once:
+            applied = system.runner.catch_up()
+            err.print(f"applied {applied} events; projections at {system.runner.position()}")
+            return
+        system.follow()
+        err.print(f"following {system.store.kind} store from position {system.runner.position()}")
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            err.print(f"stopped at position {system.runner.position()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve` and `worker` to the command line."""
+    app.command()(serve)
+    app.command()(worker)
