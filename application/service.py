@@ -167,6 +167,18 @@ class Regledger(Application):
         )
         return int(row["position"])
 
+    def aggregate_positions(self, aggregate_id: UUID) -> dict[int, int]:
+        """The log position of each version of one aggregate."""
+        table = self.store.events_table
+        column = "notification_id" if self.db.is_postgres else "rowid"
+        key: Any = aggregate_id if self.db.is_postgres else aggregate_id.hex
+        rows = self.db.fetchall(
+            f"SELECT originator_version AS version, {column} AS position FROM {table} "
+            "WHERE originator_id=?",
+            (key,),
+        )
+        return {int(r["version"]): int(r["position"]) for r in rows}
+
     def max_position(self) -> int:
         """The position of the last event in the log (0 when empty)."""
         return int(self.recorder.max_notification_id() or 0)

@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -20,7 +20,9 @@ def _check_slug(value: str) -> str:
     return value
 
 
-OrgSlug = Annotated[str, AfterValidator(_check_slug)]
+OrgSlug = Annotated[
+    str, Field(max_length=63, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"), AfterValidator(_check_slug)
+]
 
 
 class Role(StrEnum):

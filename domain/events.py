@@ -24,4 +24,7 @@ def aware(value: datetime, field: str = "effective_at") -> datetime:
     """Refuse naive datetimes and normalise to UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(f"{field} must carry a UTC offset", field=field)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInputError(f"{field} is out of range", field=field) from None

@@ -30,8 +30,13 @@ def _check_jurisdiction(value: str) -> str:
     return value
 
 
-UserClass = Annotated[str, Field(max_length=48), AfterValidator(_check_user_class)]
-Jurisdiction = Annotated[str, Field(max_length=2), AfterValidator(_check_jurisdiction)]
+UserClass = Annotated[
+    str, Field(max_length=48, pattern=r"^(\*|[a-z][a-z0-9_]{0,47})$"),
+    AfterValidator(_check_user_class),
+]
+Jurisdiction = Annotated[
+    str, Field(max_length=2, pattern=r"^(\*|[A-Z]{2})$"), AfterValidator(_check_jurisdiction)
+]
 
 
 def _normalise(values: Iterable[str]) -> tuple[str, ...]:

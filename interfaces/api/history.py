@@ -37,6 +37,7 @@ class HistoryEvent(BaseModel):
 
     type: str = Field(description="The event's name, e.g. `Suspended`.")
     version: int
+    position: int = Field(description="The event's position in the global log.")
     effective_at: datetime | None
     recorded_at: datetime
     actor: Actor | None
@@ -53,7 +54,7 @@ class History(BaseModel):
     events: list[HistoryEvent]
 
 
-def _entry(event: Any, hide: bool) -> HistoryEvent:
+def _entry(event: Any, hide: bool, position: int) -> HistoryEvent:
     fields = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
     hidden = hide and bool(fields.get("confidential"))
     if hidden:
@@ -62,6 +63,7 @@ def _entry(event: Any, hide: bool) -> HistoryEvent:
     return HistoryEvent(
         type=type(event).__name__,
         version=event.originator_version,
+        position=position,
         effective_at=getattr(event, "effective_at", None),
         recorded_at=event.timestamp,
         actor=getattr(event, "actor", None),
@@ -84,8 +86,9 @@ def history(app: Regledger, kind: Kind, aggregate_id: UUID, viewer: Actor | None
     load = {"model": app.get_model, "directive": app.get_directive, "appeal": app.get_appeal}
     aggregate = load[kind](aggregate_id)
     hidden = _hidden_for(aggregate, viewer)
+    positions = app.aggregate_positions(aggregate_id)
     events = [
-        _entry(e, hidden(e))
+        _entry(e, hidden(e), positions[e.originator_version])
         for e in app.aggregate_events(aggregate_id)
         if e.originator_version <= aggregate.version
     ]

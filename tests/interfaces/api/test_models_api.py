@@ -123,6 +123,19 @@ def test_model_history_lists_its_events_with_actor_and_fields(api: Api, case: Ca
     assert suspended["data"]["reason"] == "comply"
 
 
+def test_model_history_gives_each_event_its_log_position(api: Api, case: Case) -> None:
+    suspended = api.ok(
+        f"/v1/models/{case.fable}/suspensions",
+        {"scope": EVERYONE, "reason": "comply", "effective_at": FIRST_WEEK},
+        api.tokens.anthropic,
+    )
+
+    events = api.get(f"/v1/models/{case.fable}/history").json()["events"]
+
+    assert events[-1]["position"] == suspended["position"]
+    assert events[0]["position"] < events[-1]["position"]
+
+
 def test_the_history_of_a_directive_is_not_found_under_models(api: Api, case: Case) -> None:
     response = api.get(f"/v1/models/{case.directive}/history")
 
