@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from application.context import Clock, utc_now
 from application.persistence.store import StoreConfig
+from application.projections.ledger import enable_signing
 from application.projections.registry import default_views
 from application.projections.runner import ProjectionRunner
 from application.service import Regledger
@@ -20,11 +23,15 @@ class System:
         clock: Clock = utc_now,
         response_days: Mapping[str, int] | None = None,
         follow: bool = False,
+        signing_key: Ed25519PrivateKey | None = None,
+        tree_head_every: int = 100,
     ) -> None:
         self.store = store
         self.app = Regledger(store, clock=clock, response_days=response_days)
         self.tracking = self.app.factory.tracking_recorder()
         self.views = default_views()
+        if signing_key is not None:
+            enable_signing(self.views, signing_key, tree_head_every, clock)
         self.runner = ProjectionRunner(
             self.app.recorder, self.app.mapper, self.app.db, self.tracking, self.views
         )

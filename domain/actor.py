@@ -21,7 +21,9 @@ def _check_slug(value: str) -> str:
 
 
 OrgSlug = Annotated[
-    str, Field(max_length=63, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"), AfterValidator(_check_slug)
+    str,
+    Field(max_length=63, json_schema_extra={"pattern": r"^[a-z0-9][a-z0-9-]{0,62}$"}),
+    AfterValidator(_check_slug),
 ]
 
 

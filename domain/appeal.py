@@ -283,7 +283,9 @@ class Appeal(Aggregate):
             document_sha256=document_sha256,
         )
 
-    def rule_on_stay(self, actor: Actor, effective_at: datetime, granted: bool, reason: str) -> None:
+    def rule_on_stay(
+        self, actor: Actor, effective_at: datetime, granted: bool, reason: str
+    ) -> None:
         """Grant or deny the stay the appellant asked for."""
         self.check_open()
         if actor.role == Role.REGULATOR and actor.org != self.regulator:
@@ -342,8 +344,9 @@ class Appeal(Aggregate):
     def reject(self, actor: Actor, effective_at: datetime, number: int, reason: str) -> None:
         """Turn down the latest proposal of the other party."""
         self._answerable(actor, number)
-        self._proposal_rejected(actor=actor, effective_at=effective_at, number=number,
-                                reason=reason)
+        self._proposal_rejected(
+            actor=actor, effective_at=effective_at, number=number, reason=reason
+        )
 
     def decide(
         self,

@@ -220,16 +220,23 @@ class Directive(Aggregate):
             appeal_id=appeal_id,
         )
 
-    def stay(self, actor: Actor, now: datetime, effective_at: datetime, reason: str,
-             appeal_id: UUID) -> None:
+    def stay(
+        self, actor: Actor, now: datetime, effective_at: datetime, reason: str, appeal_id: UUID
+    ) -> None:
         """Pause the directive's effect pending an appeal."""
         self.check_open(now)
         if self.stayed:
             raise RuleViolationError(f"directive {self.reference} is already stayed")
         self._stayed(actor=actor, effective_at=effective_at, reason=reason, appeal_id=appeal_id)
 
-    def lift_stay(self, actor: Actor, now: datetime, effective_at: datetime, reason: str,
-                  appeal_id: UUID | None = None) -> None:
+    def lift_stay(
+        self,
+        actor: Actor,
+        now: datetime,
+        effective_at: datetime,
+        reason: str,
+        appeal_id: UUID | None = None,
+    ) -> None:
         """Resume the directive's effect."""
         self.check_open(now)
         if not self.stayed:
@@ -238,8 +245,14 @@ class Directive(Aggregate):
             actor=actor, effective_at=effective_at, reason=reason, appeal_id=appeal_id
         )
 
-    def rescind(self, actor: Actor, now: datetime, effective_at: datetime, reason: str,
-                appeal_id: UUID | None = None) -> None:
+    def rescind(
+        self,
+        actor: Actor,
+        now: datetime,
+        effective_at: datetime,
+        reason: str,
+        appeal_id: UUID | None = None,
+    ) -> None:
         """Withdraw the directive for good."""
         self.check_open(now)
         self._rescinded(actor=actor, effective_at=effective_at, reason=reason, appeal_id=appeal_id)
@@ -252,8 +265,9 @@ class Directive(Aggregate):
             raise DirectiveClosedError(f"directive {self.reference} is already closed")
         self._expired(actor=actor, effective_at=self.expires_at)
 
-    def lodge_appeal(self, actor: Actor, now: datetime, effective_at: datetime,
-                     appeal_id: UUID) -> None:
+    def lodge_appeal(
+        self, actor: Actor, now: datetime, effective_at: datetime, appeal_id: UUID
+    ) -> None:
         """Note an appeal against the directive (one open at a time)."""
         self.check_open(now)
         if self.open_appeal_id is not None:
@@ -262,8 +276,9 @@ class Directive(Aggregate):
             )
         self._appeal_lodged(actor=actor, effective_at=effective_at, appeal_id=appeal_id)
 
-    def close_appeal(self, actor: Actor, effective_at: datetime, appeal_id: UUID,
-                     outcome: str) -> None:
+    def close_appeal(
+        self, actor: Actor, effective_at: datetime, appeal_id: UUID, outcome: str
+    ) -> None:
         """Note that the open appeal ended (decided or withdrawn)."""
         self._appeal_closed(
             actor=actor, effective_at=effective_at, appeal_id=appeal_id, outcome=outcome

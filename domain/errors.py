@@ -153,9 +153,7 @@ class NotPartyError(PermissionDeniedError, rule="not-a-party", title="Not a part
     """Only the provider and the regulator of the case negotiate."""
 
 
-class OwnProposalError(
-    RuleViolationError, rule="answer-by-other-party", title="Own proposal"
-):
+class OwnProposalError(RuleViolationError, rule="answer-by-other-party", title="Own proposal"):
     """Only the other party may accept or reject a proposal."""
 
 
@@ -189,7 +187,5 @@ class SettlementNeedsAgreementError(
     """A `settled` decision needs an accepted proposal and takes its scope."""
 
 
-class NotAppellantError(
-    PermissionDeniedError, rule="not-appellant", title="Not the appellant"
-):
+class NotAppellantError(PermissionDeniedError, rule="not-appellant", title="Not the appellant"):
     """Only the appellant may withdraw."""

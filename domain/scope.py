@@ -31,11 +31,14 @@ def _check_jurisdiction(value: str) -> str:
 
 
 UserClass = Annotated[
-    str, Field(max_length=48, pattern=r"^(\*|[a-z][a-z0-9_]{0,47})$"),
+    str,
+    Field(max_length=48, json_schema_extra={"pattern": r"^(\*|[a-z][a-z0-9_]{0,47})$"}),
     AfterValidator(_check_user_class),
 ]
 Jurisdiction = Annotated[
-    str, Field(max_length=2, pattern=r"^(\*|[A-Z]{2})$"), AfterValidator(_check_jurisdiction)
+    str,
+    Field(max_length=2, json_schema_extra={"pattern": r"^(\*|[A-Z]{2})$"}),
+    AfterValidator(_check_jurisdiction),
 ]
 
 
@@ -137,8 +140,7 @@ def segment_grid(scopes: Iterable[Scope]) -> list[Segment]:
         classes.update(scope.user_classes)
         places.update(scope.jurisdictions)
     return [
-        Segment(user_class=u, jurisdiction=j)
-        for u, j in product(sorted(classes), sorted(places))
+        Segment(user_class=u, jurisdiction=j) for u, j in product(sorted(classes), sorted(places))
     ]
 
 

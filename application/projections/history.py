@@ -6,10 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from application.ledger.canonical import canonical_event_bytes
-from application.ledger.merkle import leaf_hash
 from application.persistence.database import Cursor
 from application.projections.base import Item, View
+from application.projections.ledger import event_leaf_hash
 
 TABLE = "regledger_history"
 
@@ -56,7 +55,6 @@ class HistoryView(View):
             event = item.event
             actor = getattr(event, "actor", None)
             effective = getattr(event, "effective_at", None)
-            data = canonical_event_bytes(item.aggregate_id, item.version, item.topic, item.state)
             rows.append(
                 (
                     item.position,
@@ -69,7 +67,9 @@ class HistoryView(View):
                     effective.isoformat() if effective else None,
                     item.recorded_at.isoformat(),
                     causation_of(event),
-                    leaf_hash(data).hex(),
+                    event_leaf_hash(
+                        item.aggregate_id, item.version, item.topic, item.state
+                    ).hex(),
                     json.dumps(json.loads(item.state), sort_keys=True, separators=(",", ":")),
                 )
             )

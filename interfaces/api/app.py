@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from application.persistence.store import parse_url
 from application.principals import PrincipalStore
 from application.system import System
+from interfaces import compose
 from interfaces.api import errors, problems
 from interfaces.api.limits import BodyLimitMiddleware
 from interfaces.settings import Settings, get_settings
@@ -36,11 +36,7 @@ Errors are RFC 9457 `application/problem+json` documents naming the rule or fiel
 
 def build_system(settings: Settings) -> System:
     """The System the settings describe."""
-    return System(
-        parse_url(settings.database_url),
-        response_days=settings.response_days,
-        follow=settings.run_projections,
-    )
+    return compose.build_system(settings, follow=settings.run_projections)
 
 
 def _operation_id(route: APIRoute) -> str:

@@ -8,9 +8,10 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from application.persistence.store import parse_url
 from application.system import System
+from interfaces.compose import build_system
 from interfaces.settings import Settings, get_settings
 
 err = Console(stderr=True)
@@ -19,7 +20,7 @@ out = Console()
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one clear line to standard error and exit non-zero."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -36,10 +37,8 @@ def open_system(follow: bool = False) -> Iterator[System]:
     """The application and its views on the configured store."""
     conf = settings()
     try:
-        system = System(
-            parse_url(conf.database_url), response_days=conf.response_days, follow=follow
-        )
-    except Exception as e:  # a store that cannot be opened is the user's to fix
+        system = build_system(conf, follow=follow)
+    except Exception as e:  # a store or key that cannot be opened is the user's to fix
         fail(f"cannot open store {conf.database_url}: {e}")
     try:
         yield system

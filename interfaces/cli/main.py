@@ -18,6 +18,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "interfaces.cli.server",
     "interfaces.cli.principals",
+    "interfaces.cli.audit",
 )
 
 for _name in COMMAND_MODULES:
