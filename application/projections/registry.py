@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from application.projections.base import View
 from application.projections.history import HistoryView
+from application.projections.ledger import LedgerView
 
 
 def default_views() -> list[View]:
     """A fresh instance of every view."""
-    return [HistoryView()]
+    return [HistoryView(), LedgerView()]
