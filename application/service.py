@@ -192,9 +192,7 @@ class Regledger(Application):
         name = name.strip()
         if not name:
             raise InvalidInputError("name must not be blank", field="name")
-        model_id = Model.create_id(ctx.actor.org, name)
-        if self._exists(model_id):
-            raise ModelNameTakenError(f"{ctx.actor.org} already has a model named {name!r}")
+        # A taken name surfaces as a clash on the derived id when saving.
         model = Model(
             provider=ctx.actor.org,
             name=name,

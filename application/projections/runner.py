@@ -42,6 +42,7 @@ class ProjectionRunner:
         views: Sequence[View],
         batch_size: int = 500,
         poll_interval: float = 0.2,
+        coalesce: float = 0.05,
     ) -> None:
         self.source = source_recorder
         self.mapper = mapper
@@ -50,6 +51,9 @@ class ProjectionRunner:
         self.views = list(views)
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.coalesce = coalesce
+        self._applied: dict[str, int] | None = None
+        self._urgent = threading.Event()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._progress = threading.Condition()
@@ -68,13 +72,22 @@ class ProjectionRunner:
 
     def position(self) -> int:
         """The position every view has reached."""
+        if self._applied is not None and self.following:
+            return min(self._applied.values(), default=0)
         return min(self.positions().values(), default=0)
+
+    @property
+    def following(self) -> bool:
+        """True while this runner's thread keeps the views current."""
+        return self._thread is not None and self._thread.is_alive()
 
     # --- processing ------------------------------------------------------------------------------
 
     def run_once(self) -> int:
         """Apply at most one batch; return how many events were applied."""
-        positions = self.positions()
+        if self._applied is None:
+            self._applied = self.positions()
+        positions = self._applied
         start = min(positions.values(), default=0)
         notifications = self.source.select_notifications(  # type: ignore[attr-defined]
             start=start + 1, limit=self.batch_size
@@ -90,6 +103,7 @@ class ProjectionRunner:
                 if self.target.is_postgres:
                     cur.execute("SELECT pg_try_advisory_xact_lock(?) AS ok", (ADVISORY_LOCK_KEY,))
                     if not cur.fetchone()["ok"]:
+                        self._applied = None
                         return 0
                 for view in self.views:
                     todo = [i for i in items if i.position > positions[view.name]]
@@ -100,7 +114,12 @@ class ProjectionRunner:
                         )
         except IntegrityError:
             log.info("another runner applied positions up to %s first", last)
+            self._applied = None
             return 0
+        except BaseException:
+            self._applied = None
+            raise
+        self._applied = {name: max(pos, last) for name, pos in positions.items()}
         with self._progress:
             self._progress.notify_all()
         return len(items)
@@ -129,6 +148,10 @@ class ProjectionRunner:
         while not self._stop.is_set():
             try:
                 if self.run_once():
+                    # Under write load, let a few more events arrive: one batch then
+                    # carries many events instead of one transaction per event.
+                    if not self._urgent.is_set():
+                        self._stop.wait(self.coalesce)
                     continue
             except Exception as e:  # the thread must survive a passing store error
                 self.error = e
@@ -136,6 +159,7 @@ class ProjectionRunner:
                 self._stop.wait(1.0)
             self._wake.wait(self.poll_interval)
             self._wake.clear()
+            self._urgent.clear()
 
     def stop(self) -> None:
         """Stop the background thread."""
@@ -154,6 +178,7 @@ class ProjectionRunner:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ProjectionTimeoutError(position, reached)
+            self._urgent.set()
             self.poke()
             with self._progress:
                 self._progress.wait(min(remaining, 0.02))

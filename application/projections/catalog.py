@@ -1,0 +1,280 @@
+"""The catalog view: one row per model, directive and appeal, as last recorded (for lists)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from application.persistence.database import Cursor
+from application.projections.base import Item, View
+from application.projections.stamps import stamp, stamp_or_none
+
+MODELS = "regledger_models"
+DIRECTIVES = "regledger_directives"
+DIRECTIVE_MODELS = "regledger_directive_models"
+APPEALS = "regledger_appeals"
+
+
+_TABLES = {"model": MODELS, "directive": DIRECTIVES, "appeal": APPEALS}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _scope_json(scope: Any) -> str | None:
+    return None if scope is None else _json(scope.model_dump(mode="json"))
+
+
+class CatalogView(View):
+    """Models, directives and appeals in their latest recorded state."""
+
+    name = "view:catalog"
+    tables = (MODELS, DIRECTIVES, DIRECTIVE_MODELS, APPEALS)
+
+    def create_statements(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {MODELS} ("
+            "id TEXT PRIMARY KEY, seq BIGINT NOT NULL, provider TEXT NOT NULL, "
+            "name TEXT NOT NULL, description TEXT NOT NULL, registered_at TEXT NOT NULL, "
+            "retired INTEGER NOT NULL, version INTEGER NOT NULL, last_position BIGINT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {MODELS}_provider ON {MODELS} (provider, seq)",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {MODELS}_seq ON {MODELS} (seq)",
+            f"CREATE TABLE IF NOT EXISTS {DIRECTIVES} ("
+            "id TEXT PRIMARY KEY, seq BIGINT NOT NULL, reference TEXT NOT NULL, "
+            "regulator TEXT NOT NULL, provider TEXT NOT NULL, model_ids TEXT NOT NULL, "
+            "scope TEXT NOT NULL, authority TEXT NOT NULL, grounds TEXT NOT NULL, "
+            "effective_at TEXT NOT NULL, expires_at TEXT, stayed INTEGER NOT NULL, "
+            "rescinded INTEGER NOT NULL, expired_recorded INTEGER NOT NULL, "
+            "open_appeal_id TEXT, version INTEGER NOT NULL, last_position BIGINT NOT NULL)",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {DIRECTIVES}_seq ON {DIRECTIVES} (seq)",
+            f"CREATE INDEX IF NOT EXISTS {DIRECTIVES}_due ON {DIRECTIVES} (expires_at)",
+            f"CREATE TABLE IF NOT EXISTS {DIRECTIVE_MODELS} ("
+            "directive_id TEXT NOT NULL, model_id TEXT NOT NULL, "
+            "PRIMARY KEY (model_id, directive_id))",
+            f"CREATE TABLE IF NOT EXISTS {APPEALS} ("
+            "id TEXT PRIMARY KEY, seq BIGINT NOT NULL, directive_id TEXT NOT NULL, "
+            "appellant TEXT NOT NULL, regulator TEXT NOT NULL, status TEXT NOT NULL, "
+            "stay TEXT NOT NULL, stay_requested INTEGER NOT NULL, filed_at TEXT NOT NULL, "
+            "respond_by TEXT NOT NULL, submissions INTEGER NOT NULL, round INTEGER NOT NULL, "
+            "latest_proposal TEXT, lapsed TEXT NOT NULL, outcome TEXT, "
+            "version INTEGER NOT NULL, last_position BIGINT NOT NULL)",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {APPEALS}_seq ON {APPEALS} (seq)",
+            f"CREATE INDEX IF NOT EXISTS {APPEALS}_directive ON {APPEALS} (directive_id, seq)",
+            f"CREATE INDEX IF NOT EXISTS {APPEALS}_status ON {APPEALS} (status, respond_by)",
+        ]
+
+    def digest_queries(self) -> list[str]:
+        return [
+            f"SELECT * FROM {MODELS} ORDER BY seq",
+            f"SELECT * FROM {DIRECTIVES} ORDER BY seq",
+            f"SELECT * FROM {DIRECTIVE_MODELS} ORDER BY model_id, directive_id",
+            f"SELECT * FROM {APPEALS} ORDER BY seq",
+        ]
+
+    def apply(self, cur: Cursor, items: Sequence[Item]) -> None:
+        for item in items:
+            handler = _HANDLERS.get((item.kind, item.name))
+            if handler is not None:
+                handler(cur, item)
+            table = _TABLES.get(item.kind)
+            if table is None:
+                continue
+            cur.execute(
+                f"UPDATE {table} SET version=?, last_position=? WHERE id=?",
+                (item.version, item.position, str(item.aggregate_id)),
+            )
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+def _registered(cur: Cursor, item: Item) -> None:
+    e = item.event
+    cur.execute(
+        f"INSERT INTO {MODELS} VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            str(item.aggregate_id),
+            item.position,
+            e.provider,
+            e.name,
+            e.description,
+            stamp(e.effective_at),
+            0,
+            item.version,
+            item.position,
+        ),
+    )
+
+
+def _retired(cur: Cursor, item: Item) -> None:
+    cur.execute(f"UPDATE {MODELS} SET retired=1 WHERE id=?", (str(item.aggregate_id),))
+
+
+# --- directives --------------------------------------------------------------------------------
+
+
+def _set_models(cur: Cursor, directive_id: str, model_ids: Sequence[Any]) -> None:
+    cur.execute(f"DELETE FROM {DIRECTIVE_MODELS} WHERE directive_id=?", (directive_id,))
+    cur.executemany(
+        f"INSERT INTO {DIRECTIVE_MODELS} VALUES (?,?)", [(directive_id, str(m)) for m in model_ids]
+    )
+
+
+def _issued(cur: Cursor, item: Item) -> None:
+    e, directive_id = item.event, str(item.aggregate_id)
+    cur.execute(
+        f"INSERT INTO {DIRECTIVES} VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            directive_id,
+            item.position,
+            e.reference,
+            e.regulator,
+            e.provider,
+            _json([str(m) for m in e.model_ids]),
+            _scope_json(e.scope),
+            e.authority,
+            e.grounds,
+            stamp(e.effective_at),
+            stamp_or_none(e.expires_at),
+            0,
+            0,
+            0,
+            None,
+            item.version,
+            item.position,
+        ),
+    )
+    _set_models(cur, directive_id, e.model_ids)
+
+
+def _amended(cur: Cursor, item: Item) -> None:
+    e, directive_id = item.event, str(item.aggregate_id)
+    if e.scope is not None:
+        _update(cur, DIRECTIVES, directive_id, scope=_scope_json(e.scope))
+    if e.model_ids is not None:
+        _update(cur, DIRECTIVES, directive_id, model_ids=_json([str(m) for m in e.model_ids]))
+        _set_models(cur, directive_id, e.model_ids)
+    if e.expires_at is not None:
+        _update(cur, DIRECTIVES, directive_id, expires_at=stamp(e.expires_at))
+
+
+def _update(cur: Cursor, table: str, row_id: str, **values: Any) -> None:
+    columns = ", ".join(f"{name}=?" for name in values)
+    cur.execute(f"UPDATE {table} SET {columns} WHERE id=?", (*values.values(), row_id))
+
+
+def _setter(table: str, **values: Any) -> Callable[[Cursor, Item], None]:
+    def handler(cur: Cursor, item: Item) -> None:
+        _update(cur, table, str(item.aggregate_id), **values)
+
+    return handler
+
+
+def _appeal_lodged(cur: Cursor, item: Item) -> None:
+    _update(cur, DIRECTIVES, str(item.aggregate_id), open_appeal_id=str(item.event.appeal_id))
+
+
+# --- appeals -----------------------------------------------------------------------------------
+
+
+def _filed(cur: Cursor, item: Item) -> None:
+    e = item.event
+    cur.execute(
+        f"INSERT INTO {APPEALS} VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            str(item.aggregate_id),
+            item.position,
+            str(e.directive_id),
+            e.appellant,
+            e.regulator,
+            "filed",
+            "requested" if e.stay_requested else "none",
+            int(e.stay_requested),
+            stamp(e.effective_at),
+            stamp(e.respond_by),
+            0,
+            0,
+            None,
+            "[]",
+            None,
+            item.version,
+            item.position,
+        ),
+    )
+
+
+def _appeal_row(cur: Cursor, item: Item) -> Any:
+    cur.execute(
+        f"SELECT latest_proposal, lapsed FROM {APPEALS} WHERE id=?", (str(item.aggregate_id),)
+    )
+    return cur.fetchone()
+
+
+def _submission(cur: Cursor, item: Item) -> None:
+    _update(cur, APPEALS, str(item.aggregate_id), submissions=item.event.number)
+
+
+def _proposal_made(cur: Cursor, item: Item) -> None:
+    e = item.event
+    side = "provider" if str(e.actor.role) == "provider" else "regulator"
+    proposal = {
+        "number": e.number,
+        "side": side,
+        "terms": e.terms,
+        "status": "open",
+        "scope": None if e.proposed_scope is None else e.proposed_scope.model_dump(mode="json"),
+    }
+    _update(
+        cur,
+        APPEALS,
+        str(item.aggregate_id),
+        status="negotiating",
+        round=e.number,
+        latest_proposal=_json(proposal),
+    )
+
+
+def _proposal_answer(status: str) -> Callable[[Cursor, Item], None]:
+    def handler(cur: Cursor, item: Item) -> None:
+        row = _appeal_row(cur, item)
+        proposal = json.loads(row["latest_proposal"]) if row["latest_proposal"] else None
+        if proposal is not None and proposal["number"] == item.event.number:
+            proposal["status"] = status
+            _update(cur, APPEALS, str(item.aggregate_id), latest_proposal=_json(proposal))
+
+    return handler
+
+
+def _decided(cur: Cursor, item: Item) -> None:
+    _update(cur, APPEALS, str(item.aggregate_id), status="decided", outcome=item.event.outcome)
+
+
+def _deadline_passed(cur: Cursor, item: Item) -> None:
+    lapsed = set(json.loads(_appeal_row(cur, item)["lapsed"])) | {item.event.kind}
+    _update(cur, APPEALS, str(item.aggregate_id), lapsed=_json(sorted(lapsed)))
+
+
+_HANDLERS: dict[tuple[str, str], Callable[[Cursor, Item], None]] = {
+    ("model", "Registered"): _registered,
+    ("model", "Retired"): _retired,
+    ("directive", "Issued"): _issued,
+    ("directive", "Amended"): _amended,
+    ("directive", "Stayed"): _setter(DIRECTIVES, stayed=1),
+    ("directive", "StayLifted"): _setter(DIRECTIVES, stayed=0),
+    ("directive", "Rescinded"): _setter(DIRECTIVES, rescinded=1, stayed=0),
+    ("directive", "Expired"): _setter(DIRECTIVES, expired_recorded=1),
+    ("directive", "AppealLodged"): _appeal_lodged,
+    ("directive", "AppealClosed"): _setter(DIRECTIVES, open_appeal_id=None),
+    ("appeal", "Filed"): _filed,
+    ("appeal", "SubmissionAdded"): _submission,
+    ("appeal", "StayGranted"): _setter(APPEALS, stay="granted"),
+    ("appeal", "StayDenied"): _setter(APPEALS, stay="denied"),
+    ("appeal", "ProposalMade"): _proposal_made,
+    ("appeal", "ProposalAccepted"): _proposal_answer("accepted"),
+    ("appeal", "ProposalRejected"): _proposal_answer("rejected"),
+    ("appeal", "Decided"): _decided,
+    ("appeal", "Withdrawn"): _setter(APPEALS, status="withdrawn"),
+    ("appeal", "DeadlinePassed"): _deadline_passed,
+}
