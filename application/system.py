@@ -11,6 +11,7 @@ from application.persistence.store import StoreConfig
 from application.projections.ledger import enable_signing
 from application.projections.registry import default_views
 from application.projections.runner import ProjectionRunner
+from application.scheduler import Scheduler
 from application.service import Regledger
 
 
@@ -36,6 +37,7 @@ class System:
             self.app.recorder, self.app.mapper, self.app.db, self.tracking, self.views
         )
         self.following = False
+        self.scheduler: Scheduler | None = None
         if follow:
             self.follow()
 
@@ -46,8 +48,16 @@ class System:
             self.runner.start()
             self.following = True
 
+    def schedule(self, every: float) -> None:
+        """Record expiries and lapsed deadlines every `every` seconds in a background thread."""
+        if self.scheduler is None:
+            self.scheduler = Scheduler(self, interval=every)
+            self.scheduler.start()
+
     def close(self) -> None:
-        """Stop the runner and release the store."""
+        """Stop the scheduler and the runner, and release the store."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.following:
             self.runner.stop()
         self.app.close()

@@ -9,11 +9,17 @@ from interfaces.settings import Settings
 
 
 def build_system(settings: Settings, follow: bool) -> System:
-    """The System the settings describe, signing tree heads with the configured key."""
-    return System(
+    """The System the settings describe, signing tree heads with the configured key.
+
+    A following System (one that keeps the views current) also runs the scheduler.
+    """
+    system = System(
         parse_url(settings.database_url),
         response_days=settings.response_days,
         follow=follow,
         signing_key=load_or_create_key(settings.signing_key_path),
         tree_head_every=settings.tree_head_every,
     )
+    if follow:
+        system.schedule(settings.schedule_every)
+    return system

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     run_projections: bool = Field(
         default=True, description="keep the views current inside the API process"
     )
+    schedule_every: float = Field(
+        default=30.0, gt=0, description="seconds between the scheduler's runs (expiry, deadlines)"
+    )
     log_level: str = "info"
 
     @field_validator("database_url")

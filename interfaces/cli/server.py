@@ -42,6 +42,7 @@ def worker(
             err.print(f"applied {applied} events; projections at {system.runner.position()}")
             return
         system.follow()
+        system.schedule(settings().schedule_every)
         err.print(f"following {system.store.kind} store from position {system.runner.position()}")
         try:
             while True:
