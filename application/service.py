@@ -91,7 +91,7 @@ class Regledger(Application):
 
     def _load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFoundError(f"no {what} {aggregate_id}", field=f"{what}_id") from None
         if not isinstance(aggregate, cls):

@@ -22,6 +22,7 @@ class PydanticAsDict(Transcoding):
     """Stores a frozen pydantic value object as its JSON-mode dump under a stable name."""
 
     def __init__(self, cls: type[BaseModel], name: str) -> None:
+        self.model = cls
         self.type = cls
         self.name = name
 
@@ -29,7 +30,7 @@ class PydanticAsDict(Transcoding):
         return obj.model_dump(mode="json")
 
     def decode(self, data: dict[str, Any]) -> BaseModel:
-        return self.type.model_validate(data)
+        return self.model.model_validate(data)
 
 
 VALUE_OBJECTS: dict[str, type[BaseModel]] = {
