@@ -14,7 +14,9 @@ from application.persistence.store import parse_url
 from application.service import Regledger
 
 PG_ADMIN_URL = os.environ.get("REGLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-STORES = [s for s in os.environ.get("REGLEDGER_TEST_STORES", "memory,sqlite,postgres").split(",") if s]
+STORES = [
+    s for s in os.environ.get("REGLEDGER_TEST_STORES", "memory,sqlite,postgres").split(",") if s
+]
 
 
 def _pg_server_url(dbname: str) -> str:

@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "interfaces.cli.server",
     "interfaces.cli.principals",
     "interfaces.cli.audit",
+    "interfaces.cli.demo",
+    "interfaces.cli.readside",
 )
 
 for _name in COMMAND_MODULES:

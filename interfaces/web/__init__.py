@@ -1,0 +1,1 @@
+"""The register's HTML pages under /ui: server-rendered, no build step."""

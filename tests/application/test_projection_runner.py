@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from application.context import CommandContext
 from application.persistence.store import parse_url
 from application.system import System
 from domain.actor import Actor
-from application.context import CommandContext
 
 PROVIDER = CommandContext(Actor(org="anthropic", role="provider"))
 
