@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     run_projections: bool = Field(
         default=True, description="keep the views current inside the API process"
     )
+    ready_max_lag: int = Field(
+        default=100, ge=0, description="/readyz fails when the views lag the log by more events"
+    )
     schedule_every: float = Field(
         default=30.0, gt=0, description="seconds between the scheduler's runs (expiry, deadlines)"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,6 +17,8 @@ from application.system import System
 from interfaces import compose
 from interfaces.api import errors, problems
 from interfaces.api.limits import BodyLimitMiddleware
+from interfaces.api.observability import Metrics, ObservabilityMiddleware, configure_logging
+from interfaces.api.routes.events import streams_end_on_exit_signal
 from interfaces.settings import Settings, get_settings
 
 # Each module exposes `router`; they are included in this order.
@@ -24,6 +27,13 @@ ROUTER_MODULES = (
     "interfaces.api.routes.models",
     "interfaces.api.routes.directives",
     "interfaces.api.routes.appeals",
+    "interfaces.api.routes.lists",
+    "interfaces.api.routes.access",
+    "interfaces.api.routes.cases",
+    "interfaces.api.routes.audit",
+    "interfaces.api.routes.events",
+    "interfaces.api.routes.ops",
+    "interfaces.web.routes",
 )
 
 DESCRIPTION = """\
@@ -86,8 +96,11 @@ def create_app(settings: Settings, system: System | None = None) -> FastAPI:
         api.state.principals = PrincipalStore(current.app.db, current.app.clock)
         api.state.settings = settings
         try:
-            yield
+            api.state.stopping.clear()  # the app may be started again after a shutdown
+            with streams_end_on_exit_signal(api.state.stopping):
+                yield
         finally:
+            api.state.stopping.set()
             if system is None:
                 current.close()
 
@@ -99,7 +112,14 @@ def create_app(settings: Settings, system: System | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     errors.install(app)
+    configure_logging(settings.log_level)
+    app.state.stopping = threading.Event()  # set at shutdown: live streams end
+    app.state.catching_up = threading.Lock()  # one request at a time applies pending events
+    app.state.metrics = Metrics()
+    app.state.metrics.watch(lambda: getattr(app.state, "system", None))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Added last, so outermost: it also times and counts the refusals of the inner layers.
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     _install_openapi(app)

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from application.context import CommandContext, CommandResult, Idempotency
 from application.principals import Principal
 from application.service import IdempotentReplay, Regledger
+from domain.errors import DomainError
 from interfaces.api.auth import App, Caller
 from interfaces.api.errors import IdempotencyKeyReused
 from interfaces.api.problems import problem_responses
@@ -72,7 +73,7 @@ class Invocation:
     def run(self, body: CommandBody, call: Call, created: str | None = None) -> JSONResponse:
         """Run the command; `created` is the collection path of a newly created record."""
         try:
-            result = call(self.context(body))
+            result = self._attempt(self.context(body), call)
         except IdempotentReplay as replay:
             if replay.conflicting or replay.result is None:
                 raise IdempotencyKeyReused(
@@ -81,6 +82,15 @@ class Invocation:
                 ) from None
             return respond(replay.result, created, replayed=True)
         return respond(result, created)
+
+    def _attempt(self, ctx: CommandContext, call: Call) -> CommandResult:
+        try:
+            return call(ctx)
+        except DomainError:
+            # A retry racing its own first attempt may break a rule that attempt has just
+            # changed (nothing left to restore): if the first is recorded now, answer with it.
+            self.app.replay_idempotent(ctx)
+            raise
 
 
 def respond(result: CommandResult, created: str | None, replayed: bool = False) -> JSONResponse:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -47,6 +50,7 @@ RULE_OF_STATUS = {
     503: "service-unavailable",
 }
 
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _CORE_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "rule", "errors"})
 
 
@@ -167,20 +171,52 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     if not detail:
         detail = f"{request.method} {request.url.path}: {phrase.lower()}"
     rule = RULE_OF_STATUS.get(status, "http-error")
-    return problem(status, rule, phrase, detail, request.url.path, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["Allow"] = allowed_methods(request, headers.get("Allow", ""))
+    return problem(status, rule, phrase, detail, request.url.path, headers)
+
+
+def allowed_methods(request: Request, given: str) -> str:
+    """Every method the API documents on this path: a path may be split over routers."""
+    methods = {m.strip() for m in given.split(",") if m.strip()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _path_pattern(template).fullmatch(request.url.path):
+            methods |= {m.upper() for m in operations if m in _METHODS}
+    return ", ".join(sorted(methods))
+
+
+@lru_cache(maxsize=512)
+def _path_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]*\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
 
 
 async def _projection_timeout(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProjectionTimeoutError)
     return problem(
         503,
-        "projections-behind",
+        "projection-lag",
         "Projections not yet current",
         str(exc),
         request.url.path,
         {"Retry-After": "1"},
         wanted=exc.wanted,
         reached=exc.reached,
+    )
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # The store did not answer (down, unreachable, pool exhausted): worth a retry.
+    log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        503,
+        "store-unavailable",
+        "Store unavailable",
+        "the event store did not answer; try again shortly (a retry with the same "
+        "Idempotency-Key is safe)",
+        request.url.path,
+        {"Retry-After": "1"},
     )
 
 
@@ -204,4 +240,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(ProjectionTimeoutError, _projection_timeout)
+    app.add_exception_handler(OperationalError, _store_unavailable)
+    app.add_exception_handler(InterfaceError, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -27,6 +27,7 @@ def serve(
         host=host or conf.host,
         port=port if port is not None else conf.port,
         log_level=conf.log_level.lower(),
+        access_log=False,  # the API writes its own JSON request log
     )
 
 

@@ -37,10 +37,19 @@ def test_every_command_requires_a_bearer_token(spec: dict[str, Any]) -> None:
         assert operation["security"] == [{"HTTPBearer": []}], path
 
 
-def test_every_v1_read_also_admits_anonymous_callers(spec: dict[str, Any]) -> None:
+AUDITOR_ONLY = ("/v1/events", "/v1/events/stream")
+
+
+def test_every_v1_read_but_the_global_log_admits_anonymous_callers(spec: dict[str, Any]) -> None:
     for path, operation in _operations(spec, "get"):
-        if path.startswith("/v1/"):
+        if path.startswith("/v1/") and path not in AUDITOR_ONLY:
             assert {} in operation["security"], path
+
+
+def test_the_global_log_and_its_stream_require_a_token(spec: dict[str, Any]) -> None:
+    for path, operation in _operations(spec, "get"):
+        if path in AUDITOR_ONLY:
+            assert {} not in operation["security"], path
 
 
 def test_every_request_body_refuses_unknown_fields(spec: dict[str, Any]) -> None:

@@ -1,0 +1,227 @@
+"""What operators see: metrics per app, request ids, and one JSON log line per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import PersistenceError
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from application.audit.service import AuditLedger
+from application.system import System
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's request id is kept when it is a short run of visible characters.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
+UNMATCHED = "<unmatched>"
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+access_log = logging.getLogger("regledger.http")
+
+# LogRecord attributes that are not extra fields given by the caller.
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id and extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None) or request_id_var.get()
+        if request_id:
+            line["request_id"] = request_id
+        line.update(
+            (k, v) for k, v in vars(record).items() if k not in _RECORD_FIELDS and k not in line
+        )
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (it may be replaced after start-up)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """The stream is always the current standard error."""
+
+
+def configure_logging(level: str) -> None:
+    """Send the `regledger` loggers to standard error as JSON lines (once per process)."""
+    logger = logging.getLogger("regledger")
+    logger.setLevel(level.upper())
+    if not any(isinstance(h, StderrHandler) for h in logger.handlers):
+        handler = StderrHandler()
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+
+
+class Metrics:
+    """The metrics of one app, in a registry of its own (apps in one process never clash)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "regledger_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "regledger_http_request_duration_seconds",
+            "Time to answer an HTTP request, by method, route template and status.",
+            ["method", "route", "status"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "regledger_commands",
+            "Commands recorded over HTTP (idempotent replays excluded), by operation.",
+            ["operation"],
+            registry=self.registry,
+        )
+
+    def watch(self, system_of: Any) -> None:
+        """Also report the store's positions, read when scraped from `system_of()`."""
+        self.registry.register(SystemCollector(system_of))
+
+
+class SystemCollector(Collector):
+    """Log position, views position, projection lag and ledger size, read at scrape time."""
+
+    def __init__(self, system_of: Any) -> None:
+        self.system_of = system_of
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        system: System | None = self.system_of()
+        if system is None:
+            return
+        up = GaugeMetricFamily("regledger_store_up", "1 when the store answered the scrape.")
+        try:
+            log_position = system.app.max_position()
+            views_position = system.runner.position()
+            ledger_size = AuditLedger.for_system(system).size()
+        except PersistenceError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield _gauge(
+            "regledger_log_position", "Position of the last event in the log.", log_position
+        )
+        yield _gauge(
+            "regledger_views_position", "Last log position every view has applied.", views_position
+        )
+        yield _gauge(
+            "regledger_projection_lag",
+            "Events recorded but not yet applied to every view.",
+            max(0, log_position - views_position),
+        )
+        yield _gauge("regledger_ledger_size", "Events in the audit ledger.", ledger_size)
+
+
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    gauge = GaugeMetricFamily(name, documentation)
+    gauge.add_metric([], value)
+    return gauge
+
+
+def _template(scope: Scope) -> str:
+    """The matched route's path template, so that ids in paths do not multiply the series."""
+    route = scope.get("route")
+    if route is not None:
+        return str(getattr(route, "path", UNMATCHED))
+    if "endpoint" in scope:  # a mounted app: its mount point stands for every path under it
+        return f"{scope.get('root_path', '')}/*"
+    return UNMATCHED
+
+
+def request_id_of(headers: Headers) -> str:
+    """The caller's X-Request-ID when it is well-formed, else a new one."""
+    given = headers.get(REQUEST_ID_HEADER, "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+class ObservabilityMiddleware:
+    """Tags each request with an id, counts and times it, and logs one line about it."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_of(Headers(scope=scope))
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        answer: dict[str, Any] = {"status": 500, "replayed": False}
+
+        async def tagged_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                answer["status"] = message["status"]
+                answer["replayed"] = headers.get("Idempotent-Replayed") == "true"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged_send)
+        finally:
+            self._record(scope, request_id, answer, time.perf_counter() - started)
+            request_id_var.reset(token)
+
+    def _record(
+        self, scope: Scope, request_id: str, answer: dict[str, Any], elapsed: float
+    ) -> None:
+        route = scope.get("route")
+        template = _template(scope)
+        method, status = scope["method"], answer["status"]
+        labels = (method, template, str(status))
+        self.metrics.requests.labels(*labels).inc()
+        self.metrics.latency.labels(*labels).observe(elapsed)
+        if method == "POST" and status in (200, 201) and not answer["replayed"] and route:
+            self.metrics.commands.labels(getattr(route, "name", template)).inc()
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": method,
+                    "route": template,
+                    "path": scope.get("path", ""),
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 3),
+                },
+            )

@@ -1,0 +1,231 @@
+"""The global event log for auditors: paged, and live as server-sent events.
+
+Both read the history view, so an event appears here once the projections have applied it.
+Auditors see every event whole, confidential filings included.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from types import FrameType
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import anyio
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
+from starlette.concurrency import run_in_threadpool
+
+from application.principals import Principal
+from application.projections.history import TABLE as HISTORY
+from application.queries.views import Page
+from application.system import System
+from domain.actor import Actor, Role
+from domain.errors import PermissionDeniedError
+from interfaces.api.auth import Viewer, get_system
+from interfaces.api.errors import Unauthenticated
+from interfaces.api.problems import problem_responses
+from interfaces.api.routes.access import Reads
+
+router = APIRouter(prefix="/v1/events", tags=["audit"])
+
+MAX_LIMIT = 1000
+STREAM_BATCH = 200
+POLL_SECONDS = 0.25
+HEARTBEAT_SECONDS = 15.0
+RETRY_MILLISECONDS = 3000
+# Stored alongside the event's own fields, but shown in the envelope instead.
+_ENVELOPE = frozenset({"actor", "effective_at", "timestamp", "originator_topic"})
+
+
+class LogEvent(BaseModel):
+    """One event of the global log, with its place in the audit ledger."""
+
+    position: int = Field(description="Position in the global log.")
+    aggregate_id: UUID
+    aggregate_kind: Literal["model", "directive", "appeal"]
+    version: int = Field(description="The event's version within its aggregate.")
+    type: str = Field(description="The event's name, e.g. `Suspended`.")
+    actor: Actor | None
+    effective_at: datetime | None
+    recorded_at: datetime
+    causation_id: UUID | None = Field(description="The appeal or directive that caused it.")
+    leaf_hash: str = Field(description="Its audit-ledger leaf hash, hex.")
+    data: dict[str, Any] = Field(description="The event's own fields, unredacted.")
+
+
+def auditor(principal: Viewer) -> Principal:
+    """The calling auditor; anyone else is refused."""
+    if principal is None:
+        raise Unauthenticated("the global log needs an auditor's 'Authorization: Bearer <token>'")
+    if principal.role != Role.AUDITOR:
+        raise PermissionDeniedError(
+            f"the global log is for auditors; {principal.actor} may not read it",
+            role=str(principal.role),
+        )
+    return principal
+
+
+Auditor = Annotated[Principal, Depends(auditor)]
+# The largest position a store can hold (a signed 64-bit integer in both engines).
+After = Annotated[
+    int | None, Query(ge=0, le=2**63 - 1, description="Events after this log position.")
+]
+
+
+def _event(row: Any, decode: Callable[[bytes], Any]) -> LogEvent:
+    fields = decode(row["state"].encode())
+    actor = None
+    if row["actor_org"] is not None:
+        actor = Actor(org=row["actor_org"], role=row["actor_role"])
+    return LogEvent(
+        position=row["position"],
+        aggregate_id=row["aggregate_id"],
+        aggregate_kind=row["aggregate_kind"],
+        version=row["version"],
+        type=row["type"],
+        actor=actor,
+        effective_at=row["effective_at"],
+        recorded_at=row["recorded_at"],
+        causation_id=row["causation_id"],
+        leaf_hash=row["leaf_hash"],
+        data=to_jsonable_python({k: v for k, v in fields.items() if k not in _ENVELOPE}),
+    )
+
+
+def read_log(system: System, after: int, limit: int) -> list[LogEvent]:
+    """At most `limit` events after a log position, from the history view."""
+    rows = system.app.db.fetchall(
+        f"SELECT * FROM {HISTORY} WHERE position > ? ORDER BY position LIMIT ?", (after, limit)
+    )
+    decode = system.app.mapper.transcoder.decode
+    return [_event(row, decode) for row in rows]
+
+
+@router.get(
+    "",
+    response_model=Page[LogEvent],
+    responses=problem_responses(401, 403, 422, 503),
+)
+def list_events(
+    system: Annotated[System, Depends(get_system)],
+    caller: Auditor,
+    reads: Reads,
+    after: After = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Events per page.")] = 100,
+) -> Page[LogEvent]:
+    """The global log in order, paged by position (auditors)."""
+    events = read_log(system, after or 0, limit + 1)
+    more = len(events) > limit
+    events = events[:limit]
+    return Page(items=events, next_after=events[-1].position if more else None)
+
+
+class EventStream(StreamingResponse):
+    """A `text/event-stream` response."""
+
+    media_type = "text/event-stream"
+
+
+def _frame(event: LogEvent) -> str:
+    return f"id: {event.position}\nevent: {event.type}\ndata: {event.model_dump_json()}\n\n"
+
+
+async def _stream(
+    request: Request, system: System, after: int, limit: int | None, stopping: threading.Event
+) -> AsyncIterator[str]:
+    yield f"retry: {RETRY_MILLISECONDS}\n\n"
+    sent, beat = 0, time.monotonic()
+    while True:  # at least one batch, even when the server is already stopping
+        wanted = STREAM_BATCH if limit is None else min(STREAM_BATCH, limit - sent)
+        events = await run_in_threadpool(read_log, system, after, wanted)
+        for event in events:
+            yield _frame(event)
+        if events:
+            after, sent, beat = events[-1].position, sent + len(events), time.monotonic()
+        if (limit is not None and sent >= limit) or stopping.is_set():
+            return
+        if len(events) == wanted:
+            continue  # more are waiting
+        if await request.is_disconnected():
+            return
+        if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+            yield ": keep-alive\n\n"
+            beat = time.monotonic()
+        await anyio.sleep(POLL_SECONDS)
+
+
+@router.get(
+    "/stream",
+    response_class=EventStream,
+    responses={
+        200: {
+            "description": "Server-sent events: `id` is the log position, `event` the type, "
+            "`data` the event as in `GET /v1/events`; `: keep-alive` comments while idle.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 403, 422),
+    },
+)
+async def stream_events(
+    request: Request,
+    system: Annotated[System, Depends(get_system)],
+    caller: Auditor,
+    after: After = None,
+    limit: Annotated[
+        int | None, Query(ge=1, description="End the stream after this many events.")
+    ] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            pattern=r"^[0-9]{1,18}$",
+            description="Resume after this position (sent by reconnecting clients).",
+        ),
+    ] = None,
+) -> EventStream:
+    """The global log live: every event as it is projected, resumable (auditors)."""
+    start = int(last_event_id) if last_event_id is not None else after or 0
+    stopping: threading.Event = request.app.state.stopping
+    return EventStream(
+        _stream(request, system, start, limit, stopping),
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@contextmanager
+def streams_end_on_exit_signal(stopping: threading.Event) -> Iterator[None]:
+    """While open, SIGINT/SIGTERM first set `stopping`, then reach the server's own handler.
+
+    A server drains open responses before it shuts the app down, and a live stream never
+    ends by itself: the streams must learn of the signal to let the shutdown proceed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    chained = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+        if callable(previous):
+            chained[sig] = previous
+            signal.signal(sig, _chain(stopping, previous))
+    try:
+        yield
+    finally:
+        for sig, previous in chained.items():
+            signal.signal(sig, previous)
+
+
+def _chain(stopping: threading.Event, previous: Callable[[int, FrameType | None], Any]) -> Any:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+        previous(signum, frame)
+
+    return handler

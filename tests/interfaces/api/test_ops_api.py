@@ -1,0 +1,178 @@
+"""Operations over HTTP: readiness, Prometheus metrics, request ids and JSON request logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from application.system import System
+from interfaces.api.app import create_app
+from interfaces.api.observability import JsonFormatter
+from interfaces.settings import Settings
+from tests.interfaces.api.conftest import MAX_BODY, Api, Case, TestClient, register_models
+
+
+class StrictReadiness(Settings):
+    """Settings that tolerate no projection lag at all."""
+
+    ready_max_lag: int = 0
+
+
+def samples(api: Api, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """The values of one metric's samples, keyed by their sorted labels."""
+    text = api.get("/metrics").text
+    return {
+        tuple(sorted(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name
+    }
+
+
+def value(api: Api, name: str, **labels: str) -> float | None:
+    """One sample's value, or None when the series does not exist."""
+    return samples(api, name).get(tuple(sorted(labels.items())))
+
+
+def test_healthz_answers_without_touching_the_store(api: Api) -> None:
+    assert api.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_reports_the_store_and_the_positions_when_ready(
+    api: Api, case: Case, system: System
+) -> None:
+    system.runner.catch_up()
+
+    response = api.get("/readyz")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "ready"
+    assert body["store"] == str(system.store.kind)
+    assert body["log_position"] == body["views_position"] == api.position()
+    assert body["lag"] == 0
+
+
+def test_readyz_is_503_while_the_views_trail_the_log_beyond_the_threshold(
+    store_url: str, system: System, api: Api
+) -> None:
+    register_models(api)
+    strict = StrictReadiness(database_url=store_url, run_projections=False)
+
+    with TestClient(create_app(strict, system)) as client:
+        response = client.get("/readyz")
+
+    problem = response.json()
+    assert response.status_code == 503
+    assert problem["rule"] == "projection-lag"
+    assert (problem["lag"], problem["views_position"], problem["log_position"]) == (2, 0, 2)
+
+
+def test_metrics_count_requests_by_route_template_and_status(api: Api, case: Case) -> None:
+    api.get(f"/v1/models/{case.fable}")
+    api.get(f"/v1/models/{case.mythos}")
+    api.get(f"/v1/models/{uuid.uuid4()}")
+
+    route = "/v1/models/{model_id}"
+    assert value(api, "regledger_http_requests_total", method="GET", route=route, status="200") == 2
+    assert value(api, "regledger_http_requests_total", method="GET", route=route, status="404") == 1
+    assert (
+        value(
+            api,
+            "regledger_http_request_duration_seconds_count",
+            method="GET",
+            route=route,
+            status="200",
+        )
+        == 2
+    )
+
+
+def test_metrics_count_recorded_commands_by_operation(api: Api, case: Case) -> None:
+    assert value(api, "regledger_commands_total", operation="register_model") == 2
+    assert value(api, "regledger_commands_total", operation="issue_directive") == 1
+    assert value(api, "regledger_commands_total", operation="file_appeal") == 1
+
+
+def test_an_idempotent_replay_is_not_counted_as_a_command(api: Api) -> None:
+    body = {"name": "Fable 5", "description": ""}
+    api.post("/v1/models", body, api.tokens.anthropic, **{"Idempotency-Key": "k-1"})
+
+    replay = api.post("/v1/models", body, api.tokens.anthropic, **{"Idempotency-Key": "k-1"})
+
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert value(api, "regledger_commands_total", operation="register_model") == 1
+
+
+def test_metrics_report_log_position_projection_lag_and_ledger_size(
+    api: Api, case: Case, system: System
+) -> None:
+    behind = value(api, "regledger_projection_lag")
+    system.runner.catch_up()
+
+    assert behind == api.position()
+    assert value(api, "regledger_projection_lag") == 0
+    assert value(api, "regledger_log_position") == api.position()
+    assert value(api, "regledger_ledger_size") == api.position()
+    assert value(api, "regledger_store_up") == 1
+
+
+def test_each_app_keeps_its_own_metrics(
+    settings: Settings, system: System, api: Api, case: Case
+) -> None:
+    with TestClient(create_app(settings, system)) as other:
+        text = other.get("/metrics").text
+
+    assert "regledger_commands_total{" not in text
+
+
+def test_a_callers_request_id_is_echoed(api: Api) -> None:
+    response = api.client.get("/healthz", headers={"X-Request-ID": "trace-42"})
+
+    assert response.headers["X-Request-ID"] == "trace-42"
+
+
+@pytest.mark.parametrize("given", [None, "", "x" * 200, "bad id\twith spaces"])
+def test_a_missing_or_malformed_request_id_is_replaced_by_a_fresh_one(
+    api: Api, given: str | None
+) -> None:
+    headers = {} if given is None else {"X-Request-ID": given}
+
+    response = api.client.get("/healthz", headers=headers)
+
+    assert len(response.headers["X-Request-ID"]) == 32
+    assert response.headers["X-Request-ID"] != given
+
+
+def test_refusals_of_the_outer_layers_carry_a_request_id_too(api: Api) -> None:
+    response = api.post("/v1/models", {"name": "x" * MAX_BODY, "description": ""}, None)
+
+    assert response.status_code == 413
+    assert response.headers["X-Request-ID"]
+
+
+def test_each_request_logs_one_json_line_with_its_id_and_never_the_token(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="regledger")
+    response = api.post(
+        "/v1/models",
+        {"name": "Fable 5", "description": ""},
+        api.tokens.anthropic,
+        **{"X-Request-ID": "req-7"},
+    )
+
+    lines = [JsonFormatter().format(r) for r in caplog.records if r.name == "regledger.http"]
+
+    [line] = [json.loads(text) for text in lines]
+    assert response.status_code == 201
+    assert line["request_id"] == "req-7"
+    assert (line["method"], line["route"], line["status"]) == ("POST", "/v1/models", 201)
+    assert line["duration_ms"] > 0
+    everything = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert api.tokens.anthropic not in everything
+    assert "Bearer" not in everything
