@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 router = APIRouter(tags=["operations"])
@@ -20,3 +21,9 @@ class Liveness(BaseModel):
 def healthz() -> Liveness:
     """Liveness: answers while the process serves requests (no store access)."""
     return Liveness()
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    """The site's front door is the register's pages."""
+    return RedirectResponse("/ui", status_code=307)

@@ -176,3 +176,10 @@ def test_each_request_logs_one_json_line_with_its_id_and_never_the_token(
     everything = "\n".join(JsonFormatter().format(r) for r in caplog.records)
     assert api.tokens.anthropic not in everything
     assert "Bearer" not in everything
+
+
+def test_the_front_door_redirects_to_the_register_pages(api: Api) -> None:
+    response = api.client.get("/", follow_redirects=False)
+
+    assert response.status_code == 307
+    assert response.headers["location"] == "/ui"
