@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     signing_key_path: Path = Path("./regledger-ledger-key.pem")
+    trusted_public_keys: list[str] = Field(
+        default_factory=list,
+        description="earlier signing keys (base64) whose tree heads `verify` still trusts",
+    )
     tree_head_every: int = Field(default=100, ge=1, description="sign a tree head every N events")
     response_days: dict[str, int] = Field(
         default_factory=dict, description="appeal response deadline in days, per regulator"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from itertools import takewhile
 from typing import TYPE_CHECKING
 
@@ -167,22 +168,26 @@ class _Checker:
             )
 
 
+def _keyring(public_keys: Sequence[bytes]) -> dict[str, bytes]:
+    return {key_id(Ed25519PublicKey.from_public_bytes(raw)): raw for raw in public_keys}
+
+
 def _check_signatures(
-    heads: list[SignedTreeHead], public_key: bytes | None, report: VerifyReport
+    heads: list[SignedTreeHead], public_keys: Sequence[bytes], report: VerifyReport
 ) -> None:
-    trusted = None if public_key is None else key_id(Ed25519PublicKey.from_public_bytes(public_key))
+    trusted = _keyring(public_keys)
     for head in heads:
         report.heads_checked += 1
-        if trusted is not None and head.head.key_id != trusted:
+        if trusted and head.head.key_id not in trusted:
             report.add(
                 "signature",
                 None,
                 f"the tree head of size {head.tree_size} is signed by key {head.head.key_id[:16]}, "
-                "not the configured one",
+                "which is not a trusted key",
             )
             continue
         try:
-            raw = public_key or base64.b64decode(head.public_key, validate=True)
+            raw = trusted.get(head.head.key_id) or base64.b64decode(head.public_key, validate=True)
         except (binascii.Error, ValueError):
             raw = b""
         if not verify_tree_head(raw, head.head):
@@ -195,13 +200,13 @@ def _check_signatures(
 
 
 def _check_ledger(
-    system: System, report: VerifyReport, public_key: bytes | None, progress: Progress
+    system: System, report: VerifyReport, public_keys: Sequence[bytes], progress: Progress
 ) -> None:
     db = system.app.db
     # heads first: any head read is then covered by the leaves at the position read next
     heads = all_heads(db)
     ledger_position = int(system.tracking.max_tracking_id(LedgerView.name) or 0)
-    _check_signatures(heads, public_key, report)
+    _check_signatures(heads, public_keys, report)
     checker = _Checker(db, heads, report)
     checker.heads_at(0)
     leaves = takewhile(lambda leaf: leaf.position <= ledger_position, iter_leaves(db))
@@ -229,7 +234,7 @@ def _check_ledger(
 
 def verify(
     system: System,
-    public_key: bytes | None = None,
+    public_key: bytes | Sequence[bytes] | None = None,
     *,
     views: bool = True,
     scratch_url: str | None = None,
@@ -237,12 +242,13 @@ def verify(
 ) -> VerifyReport:
     """Recompute the ledger from the stored events, check every tree head and every view.
 
-    `public_key` (raw 32 bytes) is the key heads must be signed with; without it each head
-    is checked against the public key published with it. Events recorded after the ledger's
-    last position are counted as pending, not checked.
+    `public_key` (raw 32 bytes, or several after a key rotation) is the trusted key heads must
+    be signed with; without it each head is checked against the public key published with it.
+    Events recorded after the ledger's last position are counted as pending, not checked.
     """
     report = VerifyReport()
-    _check_ledger(system, report, public_key, progress)
+    keys = [public_key] if isinstance(public_key, bytes) else list(public_key or ())
+    _check_ledger(system, report, keys, progress)
     if views:
         report.replay = replay(system, scratch_url, progress)
         if report.replay.stopped_at is not None:

@@ -90,24 +90,30 @@ def audited_system(signing: bool = True) -> Iterator[System]:
             report_failure(f"{e.strerror or e}: {e.filename}" if e.filename else str(e))
 
 
-def _trusted_key(given: str | None) -> bytes | None:
-    """The key heads must be signed with: as given, else the configured key if it exists."""
-    if given is not None:
-        try:
-            raw = base64.b64decode(given, validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:
-            fail("--public-key must be the base64 of a raw 32-byte Ed25519 public key")
-        return raw
-    path = settings().signing_key_path
-    if not path.exists():
-        return None
+def _decode_key(given: str) -> bytes:
     try:
-        key = load_or_create_key(path)
+        raw = base64.b64decode(given, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        fail("a public key must be the base64 of a raw 32-byte Ed25519 public key")
+    return raw
+
+
+def _trusted_keys(given: list[str] | None) -> list[bytes]:
+    """The keys heads may be signed with: as given, else the configured key (if it exists)
+    and the keys it replaced (REGLEDGER_TRUSTED_PUBLIC_KEYS)."""
+    if given:
+        return [_decode_key(k) for k in given]
+    conf = settings()
+    keys = [_decode_key(k) for k in conf.trusted_public_keys]
+    if not conf.signing_key_path.exists():
+        return keys
+    try:
+        key = load_or_create_key(conf.signing_key_path)
     except (KeyFileError, OSError) as e:
         fail(f"signing key: {e}")
-    return base64.b64decode(public_key_b64(key.public_key()))
+    return [base64.b64decode(public_key_b64(key.public_key())), *keys]
 
 
 def _print_replay(report: ReplayReport) -> None:
@@ -146,9 +152,10 @@ def _print_verify(report: VerifyReport) -> None:
 
 def verify_command(
     public_key: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            help="base64 Ed25519 key the heads must be signed with (default: the configured key)"
+            help="base64 Ed25519 key heads may be signed with; repeat after a key rotation "
+            "(default: the configured key and REGLEDGER_TRUSTED_PUBLIC_KEYS)"
         ),
     ] = None,
     views: Annotated[bool, typer.Option(help="also replay and compare every view")] = True,
@@ -158,7 +165,7 @@ def verify_command(
     scratch: ScratchOption = None,
 ) -> None:
     """Recompute the ledger from the stored events; check tree heads and views."""
-    trusted = _trusted_key(public_key)
+    trusted = _trusted_keys(public_key)
     with audited_system(signing=False) as system, progress_bar() as progress:
         if catch_up:
             system.runner.catch_up()
@@ -200,7 +207,7 @@ def import_command(
     ] = None,
 ) -> None:
     """Verify an export and record its events in this empty store."""
-    trusted = None if public_key is None else _trusted_key(public_key)
+    trusted = None if public_key is None else _decode_key(public_key)
     with audited_system() as system, progress_bar() as progress:
         summary = import_log(system, path, progress, trusted)
     head = summary.tree_head

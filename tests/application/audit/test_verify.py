@@ -7,7 +7,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from application.audit.heads import HEADS_TABLE
 from application.audit.verify import verify
-from application.projections.ledger import LEAVES_TABLE, event_leaf_hash
+from application.projections.ledger import LEAVES_TABLE, enable_signing, event_leaf_hash, ledger_of
+from tests.application.audit.conftest import EVERY
 from tests.application.audit.tamper import Tamper
 from tests.application.story import PROVIDER, Story, ctx
 
@@ -138,3 +139,20 @@ def test_a_state_rewritten_as_text_by_sql_is_found(system, story):
         "UPDATE stored_events SET state=replace(state, 'Frontier', 'Frontiel') WHERE rowid=1"
     )
     assert verify(system).first_bad_position == 1
+
+
+def test_after_a_key_rotation_heads_of_both_keys_verify_when_both_are_trusted(
+    system, story, signing_key, clock
+):
+    newer = Ed25519PrivateKey.generate()
+    enable_signing(system.views, newer, EVERY, clock)
+    system.app.register_model(ctx(PROVIDER), "Haiku 5", "Small model")
+    system.runner.catch_up()
+    ledger_of(system.views).sign_now(system.app.db)
+
+    both = verify(system, [_raw(signing_key), _raw(newer)], views=False)
+    only_new = verify(system, [_raw(newer)], views=False)
+
+    assert both.ok, both.problems
+    assert not only_new.ok
+    assert all("not a trusted key" in p.detail for p in only_new.problems)
