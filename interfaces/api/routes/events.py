@@ -11,23 +11,20 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from types import FrameType
-from typing import Annotated, Any, Literal
-from uuid import UUID
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
-from pydantic_core import to_jsonable_python
 from starlette.concurrency import run_in_threadpool
 
 from application.principals import Principal
-from application.projections.history import TABLE as HISTORY
+from application.queries import log
+from application.queries.log import LogEvent
 from application.queries.views import Page
 from application.system import System
-from domain.actor import Actor, Role
+from domain.actor import Role
 from domain.errors import PermissionDeniedError
 from interfaces.api.auth import Viewer, get_system
 from interfaces.api.errors import Unauthenticated
@@ -41,26 +38,6 @@ STREAM_BATCH = 200
 POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
-# Stored alongside the event's own fields, but shown in the envelope instead.
-_ENVELOPE = frozenset({"actor", "effective_at", "timestamp", "originator_topic"})
-
-
-class LogEvent(BaseModel):
-    """One event of the global log, with its place in the audit ledger."""
-
-    position: int = Field(description="Position in the global log.")
-    aggregate_id: UUID
-    aggregate_kind: Literal["model", "directive", "appeal"]
-    version: int = Field(description="The event's version within its aggregate.")
-    type: str = Field(description="The event's name, e.g. `Suspended`.")
-    actor: Actor | None
-    effective_at: datetime | None
-    recorded_at: datetime
-    causation_id: UUID | None = Field(description="The appeal or directive that caused it.")
-    leaf_hash: str = Field(description="Its audit-ledger leaf hash, hex.")
-    data: dict[str, Any] = Field(description="The event's own fields, unredacted.")
-
-
 def auditor(principal: Viewer) -> Principal:
     """The calling auditor; anyone else is refused."""
     if principal is None:
@@ -80,33 +57,9 @@ After = Annotated[
 ]
 
 
-def _event(row: Any, decode: Callable[[bytes], Any]) -> LogEvent:
-    fields = decode(row["state"].encode())
-    actor = None
-    if row["actor_org"] is not None:
-        actor = Actor(org=row["actor_org"], role=row["actor_role"])
-    return LogEvent(
-        position=row["position"],
-        aggregate_id=row["aggregate_id"],
-        aggregate_kind=row["aggregate_kind"],
-        version=row["version"],
-        type=row["type"],
-        actor=actor,
-        effective_at=row["effective_at"],
-        recorded_at=row["recorded_at"],
-        causation_id=row["causation_id"],
-        leaf_hash=row["leaf_hash"],
-        data=to_jsonable_python({k: v for k, v in fields.items() if k not in _ENVELOPE}),
-    )
-
-
 def read_log(system: System, after: int, limit: int) -> list[LogEvent]:
     """At most `limit` events after a log position, from the history view."""
-    rows = system.app.db.fetchall(
-        f"SELECT * FROM {HISTORY} WHERE position > ? ORDER BY position LIMIT ?", (after, limit)
-    )
-    decode = system.app.mapper.transcoder.decode
-    return [_event(row, decode) for row in rows]
+    return log.read_log(system.app.db, system.app.mapper.transcoder.decode, after, limit)
 
 
 @router.get(

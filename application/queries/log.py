@@ -1,0 +1,66 @@
+"""The global event log as auditors read it: every event whole, from the history view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_jsonable_python
+
+from application.persistence.database import Database
+from application.projections.history import TABLE as HISTORY
+from domain.actor import Actor
+
+# Stored alongside the event's own fields, but shown in the envelope instead.
+_ENVELOPE = frozenset({"actor", "effective_at", "timestamp", "originator_topic"})
+
+
+class LogEvent(BaseModel):
+    """One event of the global log, with its place in the audit ledger."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: int = Field(description="Position in the global log.")
+    aggregate_id: UUID
+    aggregate_kind: Literal["model", "directive", "appeal"]
+    version: int = Field(description="The event's version within its aggregate.")
+    type: str = Field(description="The event's name, e.g. `Suspended`.")
+    actor: Actor | None
+    effective_at: datetime | None
+    recorded_at: datetime
+    causation_id: UUID | None = Field(description="The appeal or directive that caused it.")
+    leaf_hash: str = Field(description="Its audit-ledger leaf hash, hex.")
+    data: dict[str, Any] = Field(description="The event's own fields, unredacted.")
+
+
+def _event(row: Any, decode: Callable[[bytes], Any]) -> LogEvent:
+    fields = decode(row["state"].encode())
+    actor = None
+    if row["actor_org"] is not None:
+        actor = Actor(org=row["actor_org"], role=row["actor_role"])
+    return LogEvent(
+        position=row["position"],
+        aggregate_id=row["aggregate_id"],
+        aggregate_kind=row["aggregate_kind"],
+        version=row["version"],
+        type=row["type"],
+        actor=actor,
+        effective_at=row["effective_at"],
+        recorded_at=row["recorded_at"],
+        causation_id=row["causation_id"],
+        leaf_hash=row["leaf_hash"],
+        data=to_jsonable_python({k: v for k, v in fields.items() if k not in _ENVELOPE}),
+    )
+
+
+def read_log(
+    db: Database, decode: Callable[[bytes], Any], after: int, limit: int
+) -> list[LogEvent]:
+    """At most `limit` events after a log position, in log order."""
+    rows = db.fetchall(
+        f"SELECT * FROM {HISTORY} WHERE position > ? ORDER BY position LIMIT ?", (after, limit)
+    )
+    return [_event(row, decode) for row in rows]
