@@ -86,3 +86,10 @@ def app(store_url: str, clock: FakeClock) -> Iterator[Regledger]:
         yield application
     finally:
         application.close()
+
+
+@pytest.fixture(autouse=True)
+def _signing_key_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """No test writes a ledger key into the working tree, whatever settings it leaves alone."""
+    key = tmp_path_factory.mktemp("keys") / "ledger-key.pem"
+    monkeypatch.setenv("REGLEDGER_SIGNING_KEY_PATH", str(key))

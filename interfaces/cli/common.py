@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
@@ -28,8 +29,13 @@ def settings() -> Settings:
     """The process settings; a bad value is one clear line, not a traceback."""
     try:
         return get_settings()
-    except Exception as e:  # pydantic's ValidationError names the variable
-        fail(f"invalid settings: {e}".splitlines()[0] + " " + str(e).splitlines()[-1])
+    except ValidationError as e:
+        problems = "; ".join(
+            f"REGLEDGER_{'_'.join(str(p) for p in err['loc']).upper()}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
+            for err in e.errors()
+        )
+        fail(f"invalid settings: {problems}")
 
 
 @contextmanager

@@ -1,10 +1,16 @@
-"""`regledger worker --once` brings the projections up to the log."""
+"""`regledger serve` and `regledger worker`, and what every command shares."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -41,3 +47,83 @@ def test_worker_once_applies_every_recorded_event_and_exits(url: str) -> None:
     reopened.close()
     assert result.exit_code == 0, result.output
     assert reached == recorded
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_binds_where_asked_and_answers(url: str, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "REGLEDGER_DATABASE_URL": url}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "interfaces.cli.main",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        answer = None
+        deadline = time.monotonic() + 30
+        while answer is None and time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1)
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert answer is not None, "the server never answered"
+        assert answer.status_code == 200
+        assert answer.json()["items"] == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@pytest.mark.parametrize("command", [["serve"], ["worker", "--once"], ["status", "x"]])
+def test_an_unsupported_database_url_fails_with_one_clear_line(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGLEDGER_DATABASE_URL", "mysql://root@localhost/regledger")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, command)
+    finally:
+        get_settings.cache_clear()
+
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "unsupported database URL" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "serve",
+        "worker",
+        "demo",
+        "status",
+        "history",
+        "replay",
+        "verify",
+        "export",
+        "import",
+        "tree-head",
+        "principal",
+    ],
+)
+def test_every_command_explains_itself(command: str) -> None:
+    result = runner.invoke(cli, [command, "--help"])
+
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
