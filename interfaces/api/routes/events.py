@@ -38,6 +38,8 @@ STREAM_BATCH = 200
 POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
+
+
 def auditor(principal: Viewer) -> Principal:
     """The calling auditor; anyone else is refused."""
     if principal is None:
@@ -81,6 +83,17 @@ def list_events(
     return Page(items=events, next_after=events[-1].position if more else None)
 
 
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "description": "The event's log position."},
+        "event": {"type": "string", "description": "The event's type."},
+        "data": {"type": "string", "description": "The event as JSON, as in `GET /v1/events`."},
+        "retry": {"type": "integer", "description": "Reconnection delay in milliseconds."},
+    },
+}
+
+
 class EventStream(StreamingResponse):
     """A `text/event-stream` response."""
 
@@ -122,7 +135,8 @@ async def _stream(
         200: {
             "description": "Server-sent events: `id` is the log position, `event` the type, "
             "`data` the event as in `GET /v1/events`; `: keep-alive` comments while idle.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            # Before OpenAPI 3.2 (`itemSchema`), a stream's schema describes each event.
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
         },
         **problem_responses(401, 403, 422),
     },

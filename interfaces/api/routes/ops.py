@@ -17,6 +17,7 @@ from interfaces.api.problems import problem, problem_responses
 
 router = APIRouter(tags=["operations"])
 
+
 class Readiness(BaseModel):
     """The store answers and the projections keep up with the log."""
 
