@@ -85,13 +85,18 @@ def library_env(config: StoreConfig) -> dict[str, str]:
     )
     from application.persistence.transcoding import RegledgerTranscoder
 
-    env = {"TRANSCODER_TOPIC": get_topic(RegledgerTranscoder)}
+    env = {
+        "TRANSCODER_TOPIC": get_topic(RegledgerTranscoder),
+        # Keep recently used aggregates in memory; each read fast-forwards them with any
+        # newer stored events, so several processes still see each other's writes.
+        "AGGREGATE_CACHE_MAXSIZE": "2000",
+    }
     if config.kind == StoreKind.POSTGRES:
         env.update(config.pg)
         env.update(
             {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_LOCK_TIMEOUT": "5",
+                "POSTGRES_LOCK_TIMEOUT": "10",
                 "POSTGRES_POOL_SIZE": "8",
                 "POSTGRES_MAX_OVERFLOW": "8",
                 "POSTGRES_CONNECT_TIMEOUT": "5",
