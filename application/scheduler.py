@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from application.projections.catalog import APPEALS, DIRECTIVES
 from application.projections.stamps import stamp
@@ -100,6 +100,9 @@ def _record(
         recordings = app.save(aggregate)
     except IntegrityError:
         log.info("another worker recorded %s first", aggregate_id)
+        return None
+    except OperationalError as e:  # the store was busy: the next run tries again
+        log.warning("could not record %s now (%s); will retry", aggregate_id, e)
         return None
     return max(r.notification.id for r in recordings)
 
