@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from application.principals import Principal, PrincipalStore
 from application.service import Regledger
@@ -18,24 +19,29 @@ bearer = HTTPBearer(
 )
 
 
-def get_system(request: Request) -> System:
+# Dependencies are `async def` so that FastAPI runs them on the event loop: a plain `def`
+# dependency costs a thread-pool hop each, per request. Only the token lookup touches the
+# store, and it goes to the thread pool itself.
+
+
+async def get_system(request: Request) -> System:
     """The process's one System, built in the app's lifespan."""
     system: System = request.app.state.system
     return system
 
 
-def get_app(system: Annotated[System, Depends(get_system)]) -> Regledger:
+async def get_app(system: Annotated[System, Depends(get_system)]) -> Regledger:
     """The application the routes call."""
     return system.app
 
 
-def get_principals(request: Request) -> PrincipalStore:
+async def get_principals(request: Request) -> PrincipalStore:
     """The principal store of this process."""
     store: PrincipalStore = request.app.state.principals
     return store
 
 
-def viewer(
+async def viewer(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     principals: Annotated[PrincipalStore, Depends(get_principals)],
@@ -45,13 +51,13 @@ def viewer(
         return None
     if credentials is None:
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-    principal = principals.authenticate(credentials.credentials)
+    principal = await run_in_threadpool(principals.authenticate, credentials.credentials)
     if principal is None:
         raise Unauthenticated("the bearer token is unknown or revoked")
     return principal
 
 
-def caller(principal: Annotated[Principal | None, Depends(viewer)]) -> Principal:
+async def caller(principal: Annotated[Principal | None, Depends(viewer)]) -> Principal:
     """The calling principal; commands refuse anonymous callers."""
     if principal is None:
         raise Unauthenticated("this command needs 'Authorization: Bearer <token>'")

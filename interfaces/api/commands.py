@@ -110,7 +110,7 @@ def respond(result: CommandResult, created: str | None, replayed: bool = False) 
     )
 
 
-def invocation(
+async def invocation(
     request: Request,
     app: App,
     principal: Caller,

@@ -53,7 +53,9 @@ class ConsistencyProof(BaseModel):
     proof: list[Hex]
 
 
-def current_ledger(system: Annotated[System, Depends(get_system)], reads: Reads) -> AuditLedger:
+async def current_ledger(
+    system: Annotated[System, Depends(get_system)], reads: Reads
+) -> AuditLedger:
     """The ledger, once the views hold the caller's `min_position`."""
     return AuditLedger.for_system(system)
 

@@ -40,7 +40,7 @@ HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
 
 
-def auditor(principal: Viewer) -> Principal:
+async def auditor(principal: Viewer) -> Principal:
     """The calling auditor; anyone else is refused."""
     if principal is None:
         raise Unauthenticated("the global log needs an auditor's 'Authorization: Bearer <token>'")

@@ -77,7 +77,7 @@ def readyz(
     return state
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     """The metrics of this app."""
     metrics: Metrics = request.app.state.metrics
     return metrics
