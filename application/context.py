@@ -54,4 +54,9 @@ class CommandResult:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"id": str(self.id), "version": self.version, "position": self.position, **self.extra}
+        return {
+            "id": str(self.id),
+            "version": self.version,
+            "position": self.position,
+            **self.extra,
+        }

@@ -29,12 +29,38 @@ AGREED = Scope(
 PROPOSED = Scope(user_classes=("foreign_national",), jurisdictions=("CN", "IR", "KP", "RU"))
 
 _AFFILIATIONS = (
-    "Adobe", "Nvidia", "Cisco", "Cloudflare", "CrowdStrike", "Palo Alto Networks",
-    "Okta", "Mandiant", "Trail of Bits", "Stanford University", "MIT CSAIL",
-    "Carnegie Mellon University", "Rapid7", "SentinelOne", "Datadog", "Snowflake",
+    "Adobe",
+    "Nvidia",
+    "Cisco",
+    "Cloudflare",
+    "CrowdStrike",
+    "Palo Alto Networks",
+    "Okta",
+    "Mandiant",
+    "Trail of Bits",
+    "Stanford University",
+    "MIT CSAIL",
+    "Carnegie Mellon University",
+    "Rapid7",
+    "SentinelOne",
+    "Datadog",
+    "Snowflake",
 )
-_GIVEN = ("Alex", "Sam", "Priya", "Jordan", "Mei", "Tomás", "Amara", "Lena", "Omar", "Kofi",
-          "Hana", "Ravi", "Sofia")
+_GIVEN = (
+    "Alex",
+    "Sam",
+    "Priya",
+    "Jordan",
+    "Mei",
+    "Tomás",
+    "Amara",
+    "Lena",
+    "Omar",
+    "Kofi",
+    "Hana",
+    "Ravi",
+    "Sofia",
+)
 _FAMILY = ("Chen", "Okafor", "Novak", "Haddad", "Ibarra", "Lindqvist", "Tanaka", "Moreau")
 
 
@@ -75,59 +101,151 @@ def _ctx(actor: Actor, when: datetime) -> CommandContext:
 
 def steps() -> Iterator[Step]:
     """Each step of the story: a caption and the command that tells it."""
-    yield "anthropic registers Fable 5", lambda a, s: _set(s, "fable", a.register_model(
-        _ctx(ANTHROPIC, at("06-02", 9)), "Fable 5", "General-purpose frontier model."))
-    yield "anthropic registers Mythos 5", lambda a, s: _set(s, "mythos", a.register_model(
-        _ctx(ANTHROPIC, at("06-02", 9)), "Mythos 5", "Frontier model for long-horizon agents."))
-    yield "us-bis orders both suspended for foreign nationals", lambda a, s: _set(
-        s, "directive", a.issue_directive(
-            _ctx(BIS, at("09-08", 9)), REFERENCE, "anthropic", [s.fable, s.mythos],  # type: ignore[list-item]
-            FOREIGN_NATIONALS,
-            "Export Administration Regulations, 15 CFR 744 (national-security end uses)",
-            "Published jailbreak techniques could let foreign actors use the models for "
-            "offensive cyber operations."))
+    yield (
+        "anthropic registers Fable 5",
+        lambda a, s: _set(
+            s,
+            "fable",
+            a.register_model(
+                _ctx(ANTHROPIC, at("06-02", 9)), "Fable 5", "General-purpose frontier model."
+            ),
+        ),
+    )
+    yield (
+        "anthropic registers Mythos 5",
+        lambda a, s: _set(
+            s,
+            "mythos",
+            a.register_model(
+                _ctx(ANTHROPIC, at("06-02", 9)),
+                "Mythos 5",
+                "Frontier model for long-horizon agents.",
+            ),
+        ),
+    )
+    yield (
+        "us-bis orders both suspended for foreign nationals",
+        lambda a, s: _set(
+            s,
+            "directive",
+            a.issue_directive(
+                _ctx(BIS, at("09-08", 9)),
+                REFERENCE,
+                "anthropic",
+                [s.fable, s.mythos],  # type: ignore[list-item]
+                FOREIGN_NATIONALS,
+                "Export Administration Regulations, 15 CFR 744 (national-security end uses)",
+                "Published jailbreak techniques could let foreign actors use the models for "
+                "offensive cyber operations.",
+            ),
+        ),
+    )
     for key in ("fable", "mythos"):
         yield f"anthropic suspends {key.title()} 5 for all users", _blanket(key)
-    yield "anthropic appeals and asks for a stay", lambda a, s: _set(s, "appeal", a.file_appeal(
-        _ctx(ANTHROPIC, at("09-15")), s.directive,  # type: ignore[arg-type]
-        "The alleged issue is limited and no different from risks in other frontier models; "
-        "actions should be transparent, technically grounded and follow a clear process.",
-        "Rescind the directive, or narrow it to a verified, selective restriction.", True))
-    yield "anthropic files its red-team evidence", lambda a, s: a.add_submission(
-        _ctx(ANTHROPIC, at("09-18")), s.appeal, SubmissionKind.EVIDENCE,  # type: ignore[arg-type]
-        "Red-team assessment of the cited jailbreaks",
-        "Independent evaluation: the techniques transfer to every frontier model tested.",
-        (), False, hashlib.sha256(b"red-team assessment v3").hexdigest())
-    yield "104 security leaders file a joint letter", lambda a, s: a.add_submission(
-        _ctx(ADOBE, at("09-22")), s.appeal, SubmissionKind.AMICUS_LETTER,  # type: ignore[arg-type]
-        "Joint letter urging reversal",
-        "More than 100 security executives and researchers urge the Bureau to reverse a "
-        "blanket restriction that weakens defenders more than attackers.",
-        signatories(), False)
-    yield "us-bis answers in confidence", lambda a, s: a.add_submission(
-        _ctx(BIS, at("09-25")), s.appeal, SubmissionKind.RESPONSE,  # type: ignore[arg-type]
-        "Classified threat assessment (summary)",
-        "Intelligence reporting on attempted use of the techniques by state actors.",
-        (), True)
-    yield "us-bis denies the stay", lambda a, s: a.rule_on_stay(
-        _ctx(BIS, at("09-29")), s.appeal, False,  # type: ignore[arg-type]
-        "The risk of harm outweighs the cost of a temporary restriction.")
-    yield "anthropic proposes identity verification", lambda a, s: a.make_proposal(
-        _ctx(ANTHROPIC, at("10-06")), s.appeal,  # type: ignore[arg-type]
-        "Selective restriction with identity verification: foreign nationals in four "
-        "countries of concern stay restricted; everyone else verifies identity.", PROPOSED)
-    yield "us-bis rejects it", lambda a, s: a.reject_proposal(
-        _ctx(BIS, at("10-13")), s.appeal, 1,  # type: ignore[arg-type]
-        "Two further countries under comprehensive sanctions must be covered.")
-    yield "us-bis counter-proposes six countries", lambda a, s: a.make_proposal(
-        _ctx(BIS, at("10-15")), s.appeal,  # type: ignore[arg-type]
-        "Identity verification for all users; foreign nationals in six countries restricted.",
-        AGREED)
-    yield "anthropic accepts", lambda a, s: a.accept_proposal(
-        _ctx(ANTHROPIC, at("10-20")), s.appeal, 2)  # type: ignore[arg-type]
-    yield "us-bis settles the appeal on those terms", lambda a, s: a.decide_appeal(
-        _ctx(BIS, at("10-27", 9)), s.appeal, Outcome.SETTLED,  # type: ignore[arg-type]
-        "Settled on the negotiated terms of proposal 2.")
+    yield (
+        "anthropic appeals and asks for a stay",
+        lambda a, s: _set(
+            s,
+            "appeal",
+            a.file_appeal(
+                _ctx(ANTHROPIC, at("09-15")),
+                s.directive,  # type: ignore[arg-type]
+                "The alleged issue is limited and no different from risks in other frontier "
+                "models; actions should be transparent, technically grounded and follow a "
+                "clear process.",
+                "Rescind the directive, or narrow it to a verified, selective restriction.",
+                True,
+            ),
+        ),
+    )
+    yield (
+        "anthropic files its red-team evidence",
+        lambda a, s: a.add_submission(
+            _ctx(ANTHROPIC, at("09-18")),
+            s.appeal,
+            SubmissionKind.EVIDENCE,  # type: ignore[arg-type]
+            "Red-team assessment of the cited jailbreaks",
+            "Independent evaluation: the techniques transfer to every frontier model tested.",
+            (),
+            False,
+            hashlib.sha256(b"red-team assessment v3").hexdigest(),
+        ),
+    )
+    yield (
+        "104 security leaders file a joint letter",
+        lambda a, s: a.add_submission(
+            _ctx(ADOBE, at("09-22")),
+            s.appeal,
+            SubmissionKind.AMICUS_LETTER,  # type: ignore[arg-type]
+            "Joint letter urging reversal",
+            "More than 100 security executives and researchers urge the Bureau to reverse a "
+            "blanket restriction that weakens defenders more than attackers.",
+            signatories(),
+            False,
+        ),
+    )
+    yield (
+        "us-bis answers in confidence",
+        lambda a, s: a.add_submission(
+            _ctx(BIS, at("09-25")),
+            s.appeal,
+            SubmissionKind.RESPONSE,  # type: ignore[arg-type]
+            "Classified threat assessment (summary)",
+            "Intelligence reporting on attempted use of the techniques by state actors.",
+            (),
+            True,
+        ),
+    )
+    yield (
+        "us-bis denies the stay",
+        lambda a, s: a.rule_on_stay(
+            _ctx(BIS, at("09-29")),
+            s.appeal,
+            False,  # type: ignore[arg-type]
+            "The risk of harm outweighs the cost of a temporary restriction.",
+        ),
+    )
+    yield (
+        "anthropic proposes identity verification",
+        lambda a, s: a.make_proposal(
+            _ctx(ANTHROPIC, at("10-06")),
+            s.appeal,  # type: ignore[arg-type]
+            "Selective restriction with identity verification: foreign nationals in four "
+            "countries of concern stay restricted; everyone else verifies identity.",
+            PROPOSED,
+        ),
+    )
+    yield (
+        "us-bis rejects it",
+        lambda a, s: a.reject_proposal(
+            _ctx(BIS, at("10-13")),
+            s.appeal,
+            1,  # type: ignore[arg-type]
+            "Two further countries under comprehensive sanctions must be covered.",
+        ),
+    )
+    yield (
+        "us-bis counter-proposes six countries",
+        lambda a, s: a.make_proposal(
+            _ctx(BIS, at("10-15")),
+            s.appeal,  # type: ignore[arg-type]
+            "Identity verification for all users; foreign nationals in six countries restricted.",
+            AGREED,
+        ),
+    )
+    yield (
+        "anthropic accepts",
+        lambda a, s: a.accept_proposal(_ctx(ANTHROPIC, at("10-20")), s.appeal, 2),
+    )  # type: ignore[arg-type]
+    yield (
+        "us-bis settles the appeal on those terms",
+        lambda a, s: a.decide_appeal(
+            _ctx(BIS, at("10-27", 9)),
+            s.appeal,
+            Outcome.SETTLED,  # type: ignore[arg-type]
+            "Settled on the negotiated terms of proposal 2.",
+        ),
+    )
     for key in ("fable", "mythos"):
         yield f"anthropic restores {key.title()} 5 for everyone", _restore(key)
         yield f"anthropic re-suspends {key.title()} 5 where still required", _narrow(key)
@@ -146,20 +264,34 @@ def _model(ids: StoryIds, key: str) -> UUID:
 
 def _blanket(key: str) -> Callable[[Regledger, StoryIds], CommandResult]:
     return lambda a, s: a.suspend_model(
-        _ctx(ANTHROPIC, at("09-10", 18)), _model(s, key), EVERYONE,
-        "Complying with the directive by disabling the model for all users.", s.directive)
+        _ctx(ANTHROPIC, at("09-10", 18)),
+        _model(s, key),
+        EVERYONE,
+        "Complying with the directive by disabling the model for all users.",
+        s.directive,
+    )
 
 
 def _restore(key: str) -> Callable[[Regledger, StoryIds], CommandResult]:
     return lambda a, s: a.restore_model(
-        _ctx(ANTHROPIC, at("10-28", 9)), _model(s, key), EVERYONE,
-        "Restoring access under the settlement.", s.directive, s.appeal)
+        _ctx(ANTHROPIC, at("10-28", 9)),
+        _model(s, key),
+        EVERYONE,
+        "Restoring access under the settlement.",
+        s.directive,
+        s.appeal,
+    )
 
 
 def _narrow(key: str) -> Callable[[Regledger, StoryIds], CommandResult]:
     return lambda a, s: a.suspend_model(
-        _ctx(ANTHROPIC, at("10-28", 9)), _model(s, key), AGREED,
-        "Selective restriction required by the settlement.", s.directive, s.appeal)
+        _ctx(ANTHROPIC, at("10-28", 9)),
+        _model(s, key),
+        AGREED,
+        "Selective restriction required by the settlement.",
+        s.directive,
+        s.appeal,
+    )
 
 
 def load_story(app: Regledger, progress: Callable[[str], Any] | None = None) -> StoryIds:

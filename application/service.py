@@ -79,7 +79,7 @@ class Regledger(Application):
         """Configuration comes only from the given store settings, never os.environ."""
         return Environment(name, dict(env or {}))
 
-    # --- plumbing ------------------------------------------------------------------------------
+    # --- plumbing ----------------------------------------------------------------------------
 
     def subscribe_saves(self, listener: Any) -> None:
         """Call `listener()` after each save (wakes in-process projections)."""
@@ -183,7 +183,7 @@ class Regledger(Application):
         """The position of the last event in the log (0 when empty)."""
         return int(self.recorder.max_notification_id() or 0)
 
-    # --- models ----------------------------------------------------------------------------------
+    # --- models ------------------------------------------------------------------------------
 
     def register_model(self, ctx: CommandContext, name: str, description: str) -> CommandResult:
         """A provider registers a model (one per provider and name)."""
@@ -215,9 +215,7 @@ class Regledger(Application):
         self._check_version(ctx, model)
         return model
 
-    def _check_links(
-        self, model: Model, directive_id: UUID | None, appeal_id: UUID | None
-    ) -> None:
+    def _check_links(self, model: Model, directive_id: UUID | None, appeal_id: UUID | None) -> None:
         if directive_id is not None:
             directive = self._load(Directive, directive_id, "directive")
             if directive.provider != model.provider:
@@ -275,7 +273,7 @@ class Regledger(Application):
         model.retire(ctx.actor, ctx.effective(self.clock()), reason)
         return self._commit(ctx, model)
 
-    # --- directives ------------------------------------------------------------------------------
+    # --- directives --------------------------------------------------------------------------
 
     def _check_models(self, provider: str, model_ids: Sequence[UUID]) -> tuple[UUID, ...]:
         if not model_ids:
@@ -380,7 +378,7 @@ class Regledger(Application):
         directive.rescind(ctx.actor, now, ctx.effective(now), reason)
         return self._commit(ctx, directive)
 
-    # --- appeals -------------------------------------------------------------------------------------
+    # --- appeals -----------------------------------------------------------------------------
 
     def file_appeal(
         self,
@@ -514,12 +512,13 @@ class Regledger(Application):
         appeal.withdraw(ctx.actor, effective_at, reason)
         directive = self._load(Directive, appeal.directive_id, "directive")
         if directive.stayed and directive.state(now) not in ("rescinded", "expired"):
-            directive.lift_stay(ctx.actor, now, effective_at, f"appeal withdrawn: {reason}",
-                                appeal.id)
+            directive.lift_stay(
+                ctx.actor, now, effective_at, f"appeal withdrawn: {reason}", appeal.id
+            )
         directive.close_appeal(ctx.actor, effective_at, appeal.id, "withdrawn")
         return self._commit(ctx, appeal, directive)
 
-    # --- reads of one aggregate ------------------------------------------------------------------
+    # --- reads of one aggregate --------------------------------------------------------------
 
     def get_model(self, model_id: UUID) -> Model:
         """One model as recorded (for the interfaces' view builders)."""

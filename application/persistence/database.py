@@ -24,7 +24,9 @@ class Database:
         """Translate placeholders and dialect words for the engine in use."""
         if self.is_postgres:
             statement = statement.replace("?", "%s").replace("BLOB", "BYTEA")
-            statement = statement.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+            statement = statement.replace(
+                "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"
+            )
         return statement
 
     @contextmanager

@@ -83,6 +83,7 @@ def library_env(config: StoreConfig) -> dict[str, str]:
         IdempotentPostgresRecorder,
         IdempotentSQLiteRecorder,
     )
+    from application.persistence.sqlite import RegledgerSQLiteFactory
     from application.persistence.transcoding import RegledgerTranscoder
 
     env = {
@@ -106,7 +107,7 @@ def library_env(config: StoreConfig) -> dict[str, str]:
     else:
         env.update(
             {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": get_topic(RegledgerSQLiteFactory),
                 "SQLITE_DBNAME": config.sqlite_path,
                 "SQLITE_LOCK_TIMEOUT": "10",
                 "APPLICATION_RECORDER_TOPIC": get_topic(IdempotentSQLiteRecorder),
