@@ -132,7 +132,7 @@ def steps() -> Iterator[Step]:
                 _ctx(BIS, at("09-08", 9)),
                 REFERENCE,
                 "anthropic",
-                [s.fable, s.mythos],  # type: ignore[list-item]
+                [_id(s, "fable"), _id(s, "mythos")],
                 FOREIGN_NATIONALS,
                 "Export Administration Regulations, 15 CFR 744 (national-security end uses)",
                 "Published jailbreak techniques could let foreign actors use the models for "
@@ -149,7 +149,7 @@ def steps() -> Iterator[Step]:
             "appeal",
             a.file_appeal(
                 _ctx(ANTHROPIC, at("09-15")),
-                s.directive,  # type: ignore[arg-type]
+                _id(s, "directive"),
                 "The alleged issue is limited and no different from risks in other frontier "
                 "models; actions should be transparent, technically grounded and follow a "
                 "clear process.",
@@ -162,8 +162,8 @@ def steps() -> Iterator[Step]:
         "anthropic files its red-team evidence",
         lambda a, s: a.add_submission(
             _ctx(ANTHROPIC, at("09-18")),
-            s.appeal,
-            SubmissionKind.EVIDENCE,  # type: ignore[arg-type]
+            _id(s, "appeal"),
+            SubmissionKind.EVIDENCE,
             "Red-team assessment of the cited jailbreaks",
             "Independent evaluation: the techniques transfer to every frontier model tested.",
             (),
@@ -175,8 +175,8 @@ def steps() -> Iterator[Step]:
         "104 security leaders file a joint letter",
         lambda a, s: a.add_submission(
             _ctx(ADOBE, at("09-22")),
-            s.appeal,
-            SubmissionKind.AMICUS_LETTER,  # type: ignore[arg-type]
+            _id(s, "appeal"),
+            SubmissionKind.AMICUS_LETTER,
             "Joint letter urging reversal",
             "More than 100 security executives and researchers urge the Bureau to reverse a "
             "blanket restriction that weakens defenders more than attackers.",
@@ -188,8 +188,8 @@ def steps() -> Iterator[Step]:
         "us-bis answers in confidence",
         lambda a, s: a.add_submission(
             _ctx(BIS, at("09-25")),
-            s.appeal,
-            SubmissionKind.RESPONSE,  # type: ignore[arg-type]
+            _id(s, "appeal"),
+            SubmissionKind.RESPONSE,
             "Classified threat assessment (summary)",
             "Intelligence reporting on attempted use of the techniques by state actors.",
             (),
@@ -200,8 +200,8 @@ def steps() -> Iterator[Step]:
         "us-bis denies the stay",
         lambda a, s: a.rule_on_stay(
             _ctx(BIS, at("09-29")),
-            s.appeal,
-            False,  # type: ignore[arg-type]
+            _id(s, "appeal"),
+            False,
             "The risk of harm outweighs the cost of a temporary restriction.",
         ),
     )
@@ -209,7 +209,7 @@ def steps() -> Iterator[Step]:
         "anthropic proposes identity verification",
         lambda a, s: a.make_proposal(
             _ctx(ANTHROPIC, at("10-06")),
-            s.appeal,  # type: ignore[arg-type]
+            _id(s, "appeal"),
             "Selective restriction with identity verification: foreign nationals in four "
             "countries of concern stay restricted; everyone else verifies identity.",
             PROPOSED,
@@ -219,8 +219,8 @@ def steps() -> Iterator[Step]:
         "us-bis rejects it",
         lambda a, s: a.reject_proposal(
             _ctx(BIS, at("10-13")),
-            s.appeal,
-            1,  # type: ignore[arg-type]
+            _id(s, "appeal"),
+            1,
             "Two further countries under comprehensive sanctions must be covered.",
         ),
     )
@@ -228,21 +228,21 @@ def steps() -> Iterator[Step]:
         "us-bis counter-proposes six countries",
         lambda a, s: a.make_proposal(
             _ctx(BIS, at("10-15")),
-            s.appeal,  # type: ignore[arg-type]
+            _id(s, "appeal"),
             "Identity verification for all users; foreign nationals in six countries restricted.",
             AGREED,
         ),
     )
     yield (
         "anthropic accepts",
-        lambda a, s: a.accept_proposal(_ctx(ANTHROPIC, at("10-20")), s.appeal, 2),
-    )  # type: ignore[arg-type]
+        lambda a, s: a.accept_proposal(_ctx(ANTHROPIC, at("10-20")), _id(s, "appeal"), 2),
+    )
     yield (
         "us-bis settles the appeal on those terms",
         lambda a, s: a.decide_appeal(
             _ctx(BIS, at("10-27", 9)),
-            s.appeal,
-            Outcome.SETTLED,  # type: ignore[arg-type]
+            _id(s, "appeal"),
+            Outcome.SETTLED,
             "Settled on the negotiated terms of proposal 2.",
         ),
     )
@@ -256,41 +256,42 @@ def _set(ids: StoryIds, name: str, result: CommandResult) -> CommandResult:
     return result
 
 
-def _model(ids: StoryIds, key: str) -> UUID:
-    value = getattr(ids, key)
-    assert value is not None
-    return value  # type: ignore[no-any-return]
+def _id(ids: StoryIds, key: str) -> UUID:
+    value: UUID | None = getattr(ids, key)
+    if value is None:
+        raise LookupError(f"the story has not recorded its {key} yet")
+    return value
 
 
 def _blanket(key: str) -> Callable[[Regledger, StoryIds], CommandResult]:
     return lambda a, s: a.suspend_model(
         _ctx(ANTHROPIC, at("09-10", 18)),
-        _model(s, key),
+        _id(s, key),
         EVERYONE,
         "Complying with the directive by disabling the model for all users.",
-        s.directive,
+        _id(s, "directive"),
     )
 
 
 def _restore(key: str) -> Callable[[Regledger, StoryIds], CommandResult]:
     return lambda a, s: a.restore_model(
         _ctx(ANTHROPIC, at("10-28", 9)),
-        _model(s, key),
+        _id(s, key),
         EVERYONE,
         "Restoring access under the settlement.",
-        s.directive,
-        s.appeal,
+        _id(s, "directive"),
+        _id(s, "appeal"),
     )
 
 
 def _narrow(key: str) -> Callable[[Regledger, StoryIds], CommandResult]:
     return lambda a, s: a.suspend_model(
         _ctx(ANTHROPIC, at("10-28", 9)),
-        _model(s, key),
+        _id(s, key),
         AGREED,
         "Selective restriction required by the settlement.",
-        s.directive,
-        s.appeal,
+        _id(s, "directive"),
+        _id(s, "appeal"),
     )
 
 
