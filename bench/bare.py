@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
 
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from application.queries import Queries
+from interfaces.api.app import app_from_settings
+from interfaces.api.auth import Caller
+from interfaces.api.commands import Invocation
 from interfaces.api.schemas import ModelRegistration
 
 ACK = {"id": "00000000-0000-0000-0000-000000000000", "version": 1, "position": 1}
@@ -50,5 +60,59 @@ def create_bare_async_app() -> FastAPI:
     async def bare_post_async(body: ModelRegistration) -> dict[str, object]:
         """Validate the same body on the event loop, do nothing."""
         return ACK
+
+    return app
+
+
+def create_stacked_app() -> FastAPI:
+    """The real API with diagnostic routes, to attribute the gap to the bare endpoint.
+
+    `/bench/stack/models` validates the command body behind the real authentication
+    dependency and returns a constant; `/bench/stack/access` returns a constant decision;
+    `/bench/stack/access-inline` answers the real access query on the event loop (an
+    `async def` route calling the read API directly, without the thread pool);
+    `/bench/stack/register` runs the real registration with a single thread-pool hop
+    (authentication on the event loop). Each goes through every middleware of the real app.
+    """
+    app = app_from_settings()
+
+    @app.post("/bench/stack/models", status_code=201)
+    def stack_post(body: ModelRegistration, caller: Caller) -> dict[str, object]:
+        """The command's body and authentication, then a constant."""
+        return ACK
+
+    @app.get("/bench/stack/access")
+    async def stack_get() -> dict[str, object]:
+        """A constant access decision, behind the real app's middleware."""
+        return DECISION
+
+    @app.get("/bench/stack/access-inline")
+    async def stack_access(
+        request: Request,
+        model_id: UUID,
+        user_class: Annotated[str, Query()],
+        jurisdiction: Annotated[str, Query()],
+        at: datetime | None = None,
+    ) -> dict[str, object]:
+        """The real access decision, worked out on the event loop."""
+        queries = Queries.of(request.app.state.system)
+        decision = queries.access_decision(model_id, user_class, jurisdiction, at)
+        return decision.model_dump(mode="json")
+
+    @app.post("/bench/stack/register", status_code=201)
+    async def stack_register(request: Request, body: ModelRegistration) -> JSONResponse:
+        """The real registration with one thread-pool hop: authentication on the loop."""
+        system = request.app.state.system
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        principal = request.app.state.principals.authenticate(token)
+        if principal is None:
+            return JSONResponse({"detail": "unauthenticated"}, status_code=401)
+        command = Invocation(request, system.app, principal, None, None)
+        return await run_in_threadpool(
+            command.run,
+            body,
+            lambda ctx: system.app.register_model(ctx, body.name, body.description),
+            "/v1/models",
+        )
 
     return app

@@ -1,22 +1,39 @@
-"""HTTP command throughput against the stack's serial limit (SPEC §10)."""
+"""HTTP command throughput against the stack's serial limit (SPEC §10).
+
+Three measurements, each at one client (wrk -c1), interleaved round by round so that all
+three see the same machine load, and reported as medians:
+
+- `http`: POST /v1/models through the real server (a new model name every request);
+- `bare`: POST /bare/models on a bare FastAPI app under the same uvicorn settings,
+  validating the same body and returning a constant;
+- `raw`: the raw library (no HTTP, no views) saving the same aggregate, a registered
+  Model, one `save` each, on a store of the same kind with the same library settings.
+
+The stack's serial limit is `1 / (1/bare + 1/raw)`: a server that adds nothing to either.
+"""
 
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from eventsourcing.application import Application
 
-from application.context import CommandContext
+from application.context import utc_now
 from application.persistence.store import library_env, parse_url
 from application.principals import PrincipalStore
 from application.system import System
-from bench.harness import server, wrk
+from bench.harness import Report, Target, median, server, wrk
 from domain.actor import Actor, Role
 from domain.model import Model
 
-PROVIDER = Actor(org="bench-provider", role=Role.PROVIDER)
+PROVIDER = Actor(org="bench-raw", role=Role.PROVIDER)
+TARGET = Target(0.7, ">=")
 
 POST_SCRIPT = """
 local counter = 0
@@ -30,14 +47,20 @@ function init(args)
 end
 request = function()
   counter = counter + 1
-  local body = '{"name":"bench model %(run)s-' .. tid .. '-' .. counter .. '","description":"bench"}'
+  local name = "bench model %(run)s-" .. tid .. "-" .. counter
+  local body = '{"name":"' .. name .. '","description":"bench"}'
   return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer %(token)s"}, body)
 end
 """
 
 
-def _token(url: str) -> str:
+def _script(path: str, token: str) -> str:
+    return POST_SCRIPT % {"path": path, "token": token, "run": uuid.uuid4().hex[:10]}
+
+
+def provider_token(url: str) -> str:
+    """A provider's bearer token in the store (the store is created if new)."""
     system = System(parse_url(url))
     try:
         return PrincipalStore(system.app.db, system.app.clock).add("bench-provider", "provider")[1]
@@ -45,65 +68,133 @@ def _token(url: str) -> str:
         system.close()
 
 
-def raw_save_rate(url: str, seconds: float) -> float:
-    """The raw library saving the same aggregate (a registered model) on the same store."""
-    app: Application[Any] = Application(env=library_env(parse_url(url)))
+def raw_save_rate(app: Application[Any], seconds: float) -> float:
+    """Saves per second of the raw library: one new registered Model per save."""
+    run = uuid.uuid4().hex[:10]
+    n = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        n += 1
+        model = Model(
+            provider=PROVIDER.org,
+            name=f"raw model {run}-{n}",
+            description="bench",
+            actor=PROVIDER,
+            effective_at=utc_now(),
+        )
+        app.save(model)
+    return n / (time.perf_counter() - start)
+
+
+@contextmanager
+def postgres_databases(admin_url: str, count: int) -> Iterator[list[str]]:
+    """`count` fresh PostgreSQL databases on the server of `admin_url`, dropped afterwards."""
+    base = admin_url.rsplit("/", 1)[0]
+    names = [f"regledger_bench_{uuid.uuid4().hex[:12]}" for _ in range(count)]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        n = 0
-        start = time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            n += 1
-            model = Model(
-                provider="bench-raw", name=f"raw model {n}", description="bench",
-                actor=PROVIDER, effective_at=app_now(),
-            )
-            app.save(model)
-        return n / (time.perf_counter() - start)
+        yield [f"{base}/{name}" for name in names]
     finally:
-        app.close()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def app_now() -> Any:
-    """The wall clock, as the application would read it."""
-    from application.context import utc_now
-
-    return utc_now()
-
-
-def run(workdir: Path, seconds: float, database_url: str | None = None) -> dict[str, Any]:
-    """Measure commands/s through the HTTP stack, the bare endpoint and the raw save."""
-    url = database_url or f"sqlite:///{workdir}/commands.db"
-    raw_url = database_url or f"sqlite:///{workdir}/raw.db"
-    token = _token(url)
+def measure(
+    url: str, raw_url: str, workdir: Path, seconds: float, rounds: int, suffix: str = ""
+) -> Report:
+    """The three rates on one kind of store, `rounds` times interleaved; medians reported."""
+    token = provider_token(url)
     env = {
         "REGLEDGER_DATABASE_URL": url,
         "REGLEDGER_SIGNING_KEY_PATH": str(workdir / "key.pem"),
     }
-    with server("interfaces.api.app:app_from_settings", env) as base:
-        warm = POST_SCRIPT % {"path": "/v1/models", "token": token, "run": "warm"}
-        wrk(f"{base}/v1/models", 1, 1, 1, warm)
-        script = POST_SCRIPT % {"path": "/v1/models", "token": token, "run": "main"}
-        real = wrk(f"{base}/v1/models", seconds, 1, 1, script)
-    with server("bench.bare:create_bare_async_app", env) as base:
-        script = POST_SCRIPT % {"path": "/bare/models", "token": token, "run": "bare"}
-        bare = wrk(f"{base}/bare/models", seconds, 1, 1, script)
-        script_async = POST_SCRIPT % {"path": "/bare/models-async", "token": token, "run": "a"}
-        bare_async = wrk(f"{base}/bare/models-async", seconds, 1, 1, script_async)
-    raw = raw_save_rate(raw_url, seconds)
-    limit = 1 / (1 / bare.requests_per_second + 1 / raw)
-    return {
-        "ratios": {
-            "http_command_vs_stack_limit": real.requests_per_second / limit,
-            "http_command_vs_raw_save": real.requests_per_second / raw,
+    http: list[Any] = []
+    bare: list[Any] = []
+    raw: list[float] = []
+    raw_app: Application[Any] = Application(env=library_env(parse_url(raw_url)))
+    try:
+        with (
+            server("interfaces.api.app:app_from_settings", env) as real_base,
+            server("bench.bare:create_bare_app", env) as bare_base,
+        ):
+            wrk(f"{real_base}/v1/models", 1, 1, 1, _script("/v1/models", token))
+            wrk(f"{bare_base}/bare/models", 1, 1, 1, _script("/bare/models", token))
+            raw_save_rate(raw_app, 0.5)
+            for _ in range(rounds):
+                http.append(
+                    wrk(f"{real_base}/v1/models", seconds, 1, 1, _script("/v1/models", token))
+                )
+                bare.append(
+                    wrk(f"{bare_base}/bare/models", seconds, 1, 1, _script("/bare/models", token))
+                )
+                raw.append(raw_save_rate(raw_app, seconds))
+    finally:
+        raw_app.close()
+    real_rps = median([r.requests_per_second for r in http])
+    bare_rps = median([r.requests_per_second for r in bare])
+    raw_rps = median(raw)
+    limit = 1 / (1 / bare_rps + 1 / raw_rps)
+    return Report(
+        ratios={
+            f"http_command_vs_stack_limit{suffix}": real_rps / limit,
+            f"http_command_vs_raw_save{suffix}": real_rps / raw_rps,
         },
-        "figures": {
-            "http_commands_per_s": real.requests_per_second,
-            "http_command_p50_ms": real.p50_ms,
-            "http_command_p99_ms": real.p99_ms,
-            "http_command_non_2xx": real.non_2xx,
-            "bare_post_per_s": bare.requests_per_second,
-            "bare_post_async_per_s": bare_async.requests_per_second,
-            "raw_saves_per_s": raw,
-            "stack_serial_limit_per_s": limit,
+        figures={
+            f"http_commands_per_s{suffix}": round(real_rps, 1),
+            f"http_command_p50_ms{suffix}": median([r.p50_ms for r in http]),
+            f"http_command_p99_ms{suffix}": median([r.p99_ms for r in http]),
+            f"http_command_failures{suffix}": sum(r.non_2xx + r.errors for r in http),
+            f"bare_post_per_s{suffix}": round(bare_rps, 1),
+            f"raw_saves_per_s{suffix}": round(raw_rps, 1),
+            f"stack_serial_limit_per_s{suffix}": round(limit, 1),
         },
-    }
+        targets={f"http_command_vs_stack_limit{suffix}": TARGET},
+    )
+
+
+def diagnose(workdir: Path, seconds: float, limit: float) -> Report:
+    """Where the gap to the limit goes: the real app's stack with less and less of its work.
+
+    On a store of its own: a constant behind the real middleware and authentication, and
+    the real registration with authentication on the event loop and a single thread-pool
+    hop (where the route and each of its `def` dependencies take one hop each).
+    """
+    url = f"sqlite:///{workdir}/commands-diagnosis.db"
+    token = provider_token(url)
+    env = {"REGLEDGER_DATABASE_URL": url, "REGLEDGER_SIGNING_KEY_PATH": str(workdir / "key.pem")}
+    with server("bench.bare:create_stacked_app", env) as base:
+        wrk(f"{base}/bench/stack/register", 1, 1, 1, _script("/bench/stack/register", token))
+        constant = wrk(
+            f"{base}/bench/stack/models", seconds, 1, 1, _script("/bench/stack/models", token)
+        )
+        one_hop = wrk(
+            f"{base}/bench/stack/register", seconds, 1, 1, _script("/bench/stack/register", token)
+        )
+    return Report(
+        ratios={"one_hop_command_vs_stack_limit": one_hop.requests_per_second / limit},
+        figures={
+            "stack_constant_post_per_s": constant.requests_per_second,
+            "one_hop_commands_per_s": one_hop.requests_per_second,
+        },
+        targets={},
+    )
+
+
+def run(workdir: Path, seconds: float, rounds: int, database_url: str | None = None) -> Report:
+    """SQLite always; PostgreSQL too when `database_url` names a PostgreSQL server."""
+    report = measure(
+        f"sqlite:///{workdir}/commands.db",
+        f"sqlite:///{workdir}/raw-saves.db",
+        workdir,
+        seconds,
+        rounds,
+    )
+    limit = float(report.figures["stack_serial_limit_per_s"])  # type: ignore[arg-type]
+    report.merge(diagnose(workdir, seconds, limit))
+    if database_url and database_url.startswith(("postgresql://", "postgres://")):
+        with postgres_databases(database_url, 2) as (url, raw_url):
+            report.merge(measure(url, raw_url, workdir, seconds, rounds, "@postgres"))
+    return report

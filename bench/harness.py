@@ -34,30 +34,54 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(factory: str, env: dict[str, str]) -> Iterator[str]:
-    """Run `uvicorn --factory FACTORY` with the bench's fixed settings; yield its base URL."""
+def server(factory: str, env: dict[str, str], log: Path | None = None) -> Iterator[str]:
+    """Run `uvicorn --factory FACTORY` with the bench's fixed settings; yield its base URL.
+
+    The server's output goes to a file (a pipe nobody reads would fill up and stall the
+    server once it logs enough).
+    """
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", factory, "--factory", "--port", str(port),
-           "--host", "127.0.0.1", *UVICORN_ARGS]
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--port",
+        str(port),
+        "--host",
+        "127.0.0.1",
+        *UVICORN_ARGS,
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = log or Path(tmp) / "server.log"
+        with path.open("wb") as out:
+            proc = subprocess.Popen(
+                cmd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+            )
+            base = f"http://127.0.0.1:{port}"
+            try:
+                _wait_ready(base, proc, path)
+                yield base
+            finally:
+                stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a process we started, killing it if it does not stop in time."""
+    proc.terminate()
     try:
-        _wait_ready(base, proc)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
-def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise BenchError(f"server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            raise BenchError(f"server exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return
@@ -79,15 +103,31 @@ class LoadResult:
     errors: int
 
 
-def wrk(url: str, seconds: float, connections: int, threads: int, script: str | None = None,
-        ) -> LoadResult:
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int,
+    threads: int,
+    script: str | None = None,
+) -> LoadResult:
     """Drive `url` with wrk and parse its report."""
     binary = shutil.which("wrk")
     if binary is None:
         raise BenchError("wrk is not installed (Debian: apt-get install wrk)")
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [binary, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-               "--latency", "--timeout", "10s"]
+        duration = max(1, round(seconds))  # wrk takes whole seconds
+        cmd = [
+            binary,
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--latency",
+            "--timeout",
+            "10s",
+        ]
         if script is not None:
             path = Path(tmp) / "load.lua"
             path.write_text(script)
@@ -144,3 +184,69 @@ def rss_mb(pid: int | None = None) -> float:
     status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
     kb = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
     return kb / 1024
+
+
+def median(values: list[float]) -> float:
+    """The median (the mean of the middle two for an even count)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile by the nearest-rank method."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Target:
+    """A quality bar: `value` must be `op` (>=, <=, <) the bound."""
+
+    bound: float
+    op: str
+
+    def met(self, value: float) -> bool:
+        """Whether a measured value meets the bar."""
+        if value != value:  # NaN: not measured
+            return False
+        return {">=": value >= self.bound, "<=": value <= self.bound, "<": value < self.bound}[
+            self.op
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.bound:g}"
+
+
+@dataclass
+class Report:
+    """What a benchmark measured: ratios (against same-run baselines), figures, targets."""
+
+    ratios: dict[str, float]
+    figures: dict[str, object]
+    targets: dict[str, Target]
+
+    def merge(self, other: Report) -> None:
+        """Add another benchmark's results."""
+        self.ratios.update(other.ratios)
+        self.figures.update(other.figures)
+        self.targets.update(other.targets)
+
+    def value(self, name: str) -> float:
+        """A ratio or a numeric figure by name."""
+        found = self.ratios.get(name, self.figures.get(name, float("nan")))
+        return float(found) if isinstance(found, int | float) else float("nan")
+
+    def passed(self) -> dict[str, bool]:
+        """Each target, met or not."""
+        return {name: target.met(self.value(name)) for name, target in self.targets.items()}
+
+
+def empty_report() -> Report:
+    """A report with nothing in it yet."""
+    return Report({}, {}, {})

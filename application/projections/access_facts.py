@@ -1,15 +1,21 @@
-"""The access view's compact facts: per model and per directive, with the links between them.
+"""The access view's tables, and the compact facts it keeps of the events that bear on access.
 
-A model's timeline is recomputed from these rows alone, so the work per event is the
-touched model's own history (its acts and the directives that ever listed it), never the
-whole log.
+A decision is never stored per segment. What is stored grows with what was *said*, not with
+the number of segments a statement reaches:
+
+- `records`: every model and directive event that bears on access, in compact form;
+- `acts`: each provider act once per (user class, jurisdiction) pair its scope names, so
+  the latest act covering a segment is four index seeks away;
+- `retirements`: when a model was retired;
+- `spans`: each directive's effect over effective time (bitemporal, see `spans.py`);
+- `listings` and `grid`: which directives ever listed a model, and the values its
+  segments are made of (each with the position that first mentioned it).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,12 +25,24 @@ from application.persistence.database import Cursor
 from application.projections.acts import Fact
 from application.projections.base import Item
 from application.projections.stamps import stamp, unstamp
-from application.projections.timeline import ModelFacts
-from domain.scope import WILDCARD, Scope, Segment
+from application.projections.topics import topic_parts
+from domain.scope import Scope
 
-FACTS = "regledger_access_facts"
-LINKS = "regledger_access_links"
-MENTIONS = "regledger_access_mentions"
+FACTS = "regledger_access_records"
+LINKS = "regledger_access_listings"
+MENTIONS = "regledger_access_grid"
+ACTS = "regledger_access_acts"
+RETIREMENTS = "regledger_access_retirements"
+SPANS = "regledger_access_spans"
+
+# The tables of the view's first layout (a row per segment and interval). Their names are
+# never reused, so dropping them can only remove that layout.
+SUPERSEDED = (
+    "regledger_access_status",
+    "regledger_access_facts",
+    "regledger_access_links",
+    "regledger_access_mentions",
+)
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "Registered": (),
@@ -41,6 +59,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "AppealClosed": ("appeal_id", "outcome"),
 }
 
+SPAN_COLUMNS = (
+    "directive_id, issued_position, valid_from, valid_to, recorded_from, recorded_to, "
+    "model_ids, classes, places, restricts, basis"
+)
+
 CREATE = [
     f"CREATE TABLE IF NOT EXISTS {FACTS} ("
     "owner_id TEXT NOT NULL, position BIGINT NOT NULL, effective_at TEXT NOT NULL, "
@@ -52,13 +75,77 @@ CREATE = [
     f"CREATE TABLE IF NOT EXISTS {MENTIONS} ("
     "model_id TEXT NOT NULL, axis TEXT NOT NULL, value TEXT NOT NULL, "
     "position BIGINT NOT NULL, PRIMARY KEY (model_id, axis, value))",
+    f"CREATE TABLE IF NOT EXISTS {ACTS} ("
+    "model_id TEXT NOT NULL, user_class TEXT NOT NULL, jurisdiction TEXT NOT NULL, "
+    "effective_at TEXT NOT NULL, position BIGINT NOT NULL, suspended INTEGER NOT NULL, "
+    "PRIMARY KEY (model_id, user_class, jurisdiction, effective_at, position))",
+    f"CREATE TABLE IF NOT EXISTS {RETIREMENTS} ("
+    "model_id TEXT PRIMARY KEY, position BIGINT NOT NULL, effective_at TEXT NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {SPANS} ("
+    "directive_id TEXT NOT NULL, issued_position BIGINT NOT NULL, "
+    "valid_from TEXT NOT NULL, valid_to TEXT, "
+    "recorded_from BIGINT NOT NULL, recorded_to BIGINT, "
+    "model_ids TEXT NOT NULL, classes TEXT NOT NULL, places TEXT NOT NULL, "
+    "restricts INTEGER NOT NULL, basis TEXT NOT NULL, "
+    "PRIMARY KEY (directive_id, valid_from, recorded_from))",
 ]
 
 DIGESTS = [
     f"SELECT * FROM {FACTS} ORDER BY owner_id, position",
     f"SELECT * FROM {LINKS} ORDER BY model_id, directive_id",
     f"SELECT * FROM {MENTIONS} ORDER BY model_id, axis, value",
+    f"SELECT * FROM {ACTS} ORDER BY model_id, user_class, jurisdiction, effective_at, position",
+    f"SELECT * FROM {RETIREMENTS} ORDER BY model_id",
+    f"SELECT * FROM {SPANS} ORDER BY directive_id, valid_from, recorded_from",
 ]
+
+TABLES = (FACTS, LINKS, MENTIONS, ACTS, RETIREMENTS, SPANS)
+
+
+_PAYLOAD = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_IDS = ("directive_id", "appeal_id")
+
+
+def _scope_data(scope: Scope) -> dict[str, list[str]]:
+    return {"jurisdictions": list(scope.jurisdictions), "user_classes": list(scope.user_classes)}
+
+
+def fact_of(item: Item) -> Fact | None:
+    """The fact an event contributes to access, or None when it contributes none.
+
+    Built straight from the decoded event, with the values `decode(encode(fact))` yields
+    (times in UTC, ids as text, the scope both as a value and as plain data).
+    """
+    kind, name = topic_parts(item.topic)
+    fields = FIELDS.get(name)
+    if fields is None or kind not in ("model", "directive"):
+        return None
+    event = item.event
+    data: dict[str, Any] = {}
+    scope: Scope | None = None
+    for field in fields:
+        value = getattr(event, field, None)
+        if value is None or type(value) is str:
+            data[field] = value
+        elif field == "scope":
+            scope = value
+            data[field] = _scope_data(value)
+        elif field == "expires_at":
+            data[field] = value.astimezone(UTC)
+        elif field == "model_ids":
+            data[field] = [str(v) for v in value]
+        elif field in _IDS:
+            data[field] = str(value)
+        else:
+            data[field] = _plain(value)
+    return Fact(
+        str(event.originator_id),
+        item.position,
+        event.effective_at.astimezone(UTC),
+        name,
+        data,
+        scope,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -73,20 +160,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def fact_of(item: Item) -> Fact | None:
-    """The fact an event contributes to access, or None when it contributes none."""
-    if item.kind not in ("model", "directive") or item.name not in FIELDS:
-        return None
-    payload = {name: _plain(getattr(item.event, name, None)) for name in FIELDS[item.name]}
-    return decode(
-        str(item.aggregate_id),
-        item.position,
-        stamp(item.event.effective_at),
-        item.name,
-        json.dumps(payload, sort_keys=True, separators=(",", ":")),
-    )
-
-
 def decode(owner_id: str, position: int, effective_at: str, name: str, payload: str) -> Fact:
     """A fact from its stored columns."""
     data = json.loads(payload)
@@ -97,113 +170,28 @@ def decode(owner_id: str, position: int, effective_at: str, name: str, payload: 
 
 
 def encode(fact: Fact) -> tuple[Any, ...]:
-    """A fact's stored columns."""
-    data = {k: _plain(v) for k, v in fact.data.items()}
+    """A fact's stored columns (its data holds plain values, times aside)."""
+    data = {k: stamp(v) if isinstance(v, datetime) else v for k, v in fact.data.items()}
     if fact.scope is not None:
-        data["scope"] = fact.scope.model_dump(mode="json")
+        data["scope"] = _scope_data(fact.scope)
     return (
         fact.owner_id,
         fact.position,
         stamp(fact.effective_at),
         fact.name,
-        json.dumps(data, sort_keys=True, separators=(",", ":")),
+        _PAYLOAD.encode(data),
     )
 
 
-class FactStore:
-    """The facts as of the batch being applied: read once, kept in step with what is written."""
-
-    def __init__(self, cur: Cursor) -> None:
-        self.cur = cur
-        self._models: dict[str, ModelFacts | None] = {}
-        self._directives: dict[str, list[Fact]] = {}
-        self._links: dict[str, set[str]] = {}
-
-    def _facts(self, owner_id: str) -> list[Fact]:
-        self.cur.execute(
-            f"SELECT owner_id, position, effective_at, name, payload FROM {FACTS} "
-            "WHERE owner_id=? ORDER BY position",
-            (owner_id,),
-        )
-        return [
-            decode(r["owner_id"], r["position"], r["effective_at"], r["name"], r["payload"])
-            for r in self.cur.fetchall()
-        ]
-
-    def directive(self, directive_id: str) -> list[Fact]:
-        """A directive's facts in log order (`Issued` first)."""
-        if directive_id not in self._directives:
-            self._directives[directive_id] = self._facts(directive_id)
-        return self._directives[directive_id]
-
-    def links(self, directive_id: str) -> set[str]:
-        """Every model the directive has ever listed."""
-        if directive_id not in self._links:
-            self.cur.execute(f"SELECT model_id FROM {LINKS} WHERE directive_id=?", (directive_id,))
-            self._links[directive_id] = {r["model_id"] for r in self.cur.fetchall()}
-        return self._links[directive_id]
-
-    def model(self, model_id: str) -> ModelFacts | None:
-        """A model's facts, the facts of every directive that listed it, and its grid."""
-        if model_id not in self._models:
-            self._models[model_id] = self._load_model(model_id)
-        return self._models[model_id]
-
-    def _load_model(self, model_id: str) -> ModelFacts | None:
-        facts = self._facts(model_id)
-        if not facts:
-            return None
-        model = ModelFacts(model_id, facts[0], acts=facts[1:], classes=set(), places=set())
-        self.cur.execute(f"SELECT directive_id FROM {LINKS} WHERE model_id=?", (model_id,))
-        for row in self.cur.fetchall():
-            model.directives[row["directive_id"]] = self.directive(row["directive_id"])
-        self.cur.execute(f"SELECT axis, value FROM {MENTIONS} WHERE model_id=?", (model_id,))
-        for row in self.cur.fetchall():
-            (model.classes if row["axis"] == "user_class" else model.places).add(row["value"])
-        return model
-
-    def add(self, fact: Fact, kind: str) -> None:
-        """Record one fact of a model or a directive."""
-        if kind == "directive":
-            facts = self.directive(fact.owner_id)
-        else:
-            model = None if fact.name == "Registered" else self.model(fact.owner_id)
-        self.cur.execute(f"INSERT INTO {FACTS} VALUES (?,?,?,?,?)", encode(fact))
-        if kind == "directive":
-            facts.append(fact)
-        elif fact.name == "Registered":
-            self._models[fact.owner_id] = ModelFacts(
-                fact.owner_id, fact, classes=set(), places=set()
-            )
-        elif model is not None:
-            model.acts.append(fact)
-
-    def link(self, model_id: str, directive_id: str, position: int) -> bool:
-        """Note that a directive lists a model; True when it is the first time."""
-        linked = self.links(directive_id)
-        if model_id in linked:
-            return False
-        self.cur.execute(f"INSERT INTO {LINKS} VALUES (?,?,?)", (model_id, directive_id, position))
-        linked.add(model_id)
-        model = self.model(model_id)
-        if model is not None:
-            model.directives[directive_id] = self.directive(directive_id)
-        return True
-
-    def mention(self, model_id: str, scopes: Iterable[Scope], position: int) -> list[Segment]:
-        """Add the scopes' values to the model's grid; return the segments that are new."""
-        model = self.model(model_id)
-        if model is None:
-            return []
-        scopes = list(scopes)
-        classes = {WILDCARD}.union(*(s.user_classes for s in scopes)) - model.classes
-        places = {WILDCARD}.union(*(s.jurisdictions for s in scopes)) - model.places
-        rows: list[Sequence[Any]] = [(model_id, "user_class", v, position) for v in classes]
-        rows += [(model_id, "jurisdiction", v, position) for v in places]
-        if not rows:
-            return []
-        self.cur.executemany(f"INSERT INTO {MENTIONS} VALUES (?,?,?,?)", rows)
-        before = {(u, j) for u in model.classes for j in model.places}
-        model.classes |= classes
-        model.places |= places
-        return [s for s in model.grid() if (s.user_class, s.jurisdiction) not in before]
+def read_facts(cur: Cursor, owner_id: str, known_at: int | None = None) -> list[Fact]:
+    """One model's or directive's facts in log order (up to `known_at`)."""
+    query = f"SELECT owner_id, position, effective_at, name, payload FROM {FACTS} WHERE owner_id=?"
+    params: tuple[Any, ...] = (owner_id,)
+    if known_at is not None:
+        query += " AND position <= ?"
+        params += (known_at,)
+    cur.execute(query + " ORDER BY position", params)
+    return [
+        decode(r["owner_id"], r["position"], r["effective_at"], r["name"], r["payload"])
+        for r in cur.fetchall()
+    ]

@@ -113,8 +113,10 @@ class ProjectionRunner:
                             cur.inner, Tracking(view.name, last)
                         )
         except IntegrityError:
-            log.info("another runner applied positions up to %s first", last)
             self._applied = None
+            if self.positions() == positions:
+                raise  # no other runner moved on: the clash is in a view's own rows
+            log.info("another runner applied positions up to %s first", last)
             return 0
         except BaseException:
             self._applied = None
@@ -168,7 +170,7 @@ class ProjectionRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    # --- read-your-writes ----------------------------------------------------------------------------
+    # --- read-your-writes ------------------------------------------------------------------------
 
     def wait_for(self, position: int, timeout: float) -> int:
         """Block until every view has applied `position`; raise after `timeout` seconds."""

@@ -1,31 +1,42 @@
-"""Access questions on two time axes, answered from the access view's bitemporal rows.
+"""Access questions on two time axes, answered from the access view.
 
-Each answer reads a handful of rows by index: the model's registration, its mentioned
-values known at the position asked, and for each segment the one row whose effective
-interval holds `at` and whose recorded interval holds `known_at`. None of it scans history.
+A decision is worked out (see `decisions.py`) from a few index seeks: the model's
+registration and retirement, its mentioned values known at the position asked, the latest
+acts covering the segment, and the spans of the directives that list the model. None of it
+scans the history of other models, and none of it grows with the log.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from pydantic import ValidationError
 
 from application.persistence.database import Cursor, Database
-from application.projections.access import STATUS
-from application.projections.access_facts import FACTS, MENTIONS, decode
+from application.projections.access_facts import (
+    FACTS,
+    LINKS,
+    MENTIONS,
+    RETIREMENTS,
+    read_facts,
+)
 from application.projections.acts import directive_at
 from application.projections.stamps import stamp, unstamp, unstamp_or_none
-from application.projections.timeline import AVAILABLE, RESTRICTED, SUSPENDED
+from application.projections.timeline import RESTRICTED, SUSPENDED, ModelFacts, timeline
+from application.queries.covering import Act, LoadedActs, StoredActs
+from application.queries.decisions import Inputs, Worked, load_spans, work_out
 from application.queries.views import (
     AccessDecision,
     AccessTimeline,
     BasisItem,
+    Compliance,
     DirectiveReach,
+    LegalStatus,
     ModelReach,
+    OperationalStatus,
     StatusMatrix,
     TimelineInterval,
     WhereRestricted,
@@ -33,9 +44,6 @@ from application.queries.views import (
 from domain.errors import InvalidInputError, NotFoundError
 from domain.scope import WILDCARD, Segment
 from domain.scope import representative as scope_representative
-
-ROW = "valid_from, valid_to, legal, operational, compliance, since, basis"
-VISIBLE = "recorded_from <= ? AND (recorded_to IS NULL OR recorded_to > ?)"
 
 
 def segment_of(user_class: str, jurisdiction: str) -> Segment:
@@ -99,45 +107,81 @@ def representative(cur: Cursor, model_id: UUID, segment: Segment, known_at: int)
     return scope_representative(segment, classes | {WILDCARD}, places | {WILDCARD})
 
 
-def _row(cur: Cursor, model_id: UUID, segment: Segment, at: datetime, known_at: int) -> Any:
+def _retired(cur: Cursor, model_id: UUID, known_at: int) -> Act | None:
     cur.execute(
-        f"SELECT {ROW} FROM {STATUS} WHERE model_id=? AND user_class=? AND jurisdiction=? "
-        f"AND valid_from <= ? AND {VISIBLE} ORDER BY valid_from DESC, recorded_from DESC LIMIT 1",
-        (str(model_id), segment.user_class, segment.jurisdiction, stamp(at), known_at, known_at),
+        f"SELECT position, effective_at FROM {RETIREMENTS} WHERE model_id=? AND position<=?",
+        (str(model_id), known_at),
     )
     row = cur.fetchone()
-    if row is None:
-        raise NotFoundError(f"no access status for {segment} of model {model_id}", field="model_id")
-    return row
+    return None if row is None else Act(row["effective_at"], row["position"], 1)
 
 
-def _basis(text: str) -> list[BasisItem]:
-    return [BasisItem.model_validate(item) for item in json.loads(text)]
+def inputs(
+    cur: Cursor, model_id: UUID, registered_at: datetime, known_at: int, whole: bool
+) -> Inputs:
+    """What the model's decisions are worked out from; `whole` reads every act at once."""
+    key = str(model_id)
+    acts = LoadedActs(cur, key, known_at) if whole else StoredActs(cur, key, known_at)
+    return Inputs(
+        stamp(registered_at),
+        _retired(cur, model_id, known_at),
+        acts,
+        load_spans(cur, key, known_at),
+    )
+
+
+def _act_item(cur: Cursor, model_id: UUID, position: int | None) -> list[dict[str, Any]]:
+    """The provider act's basis item (as `acts.act_basis` writes it), read from its fact."""
+    if position is None:
+        return []
+    cur.execute(
+        f"SELECT name, effective_at, payload FROM {FACTS} WHERE owner_id=? AND position=?",
+        (str(model_id), position),
+    )
+    row = cur.fetchone()
+    data = json.loads(row["payload"])
+    return [
+        {
+            "kind": "provider_act",
+            "event": row["name"],
+            "effective_at": row["effective_at"],
+            "reason": data.get("reason"),
+            "directive_id": data.get("directive_id"),
+            "appeal_id": data.get("appeal_id"),
+            "positions": [position],
+        }
+    ]
+
+
+def _basis_items(worked: Worked, act: list[Any]) -> list[BasisItem]:
+    items = [item for text in worked.directive_basis for item in json.loads(text)]
+    return [BasisItem.model_validate(item) for item in items + act]
 
 
 def decide(
     cur: Cursor,
     model_id: UUID,
+    given: Inputs,
     asked: Segment,
     grid_segment: Segment,
     at: datetime,
     known_at: int,
 ) -> AccessDecision:
-    """The decision for one segment, read from its representative's row."""
-    row = _row(cur, model_id, grid_segment, at, known_at)
+    """The decision for one segment, worked out for its representative."""
+    worked = work_out(given, grid_segment.user_class, grid_segment.jurisdiction, stamp(at))
     return AccessDecision(
         model_id=model_id,
         user_class=asked.user_class,
         jurisdiction=asked.jurisdiction,
         representative=grid_segment,
         at=at,
-        allowed=row["operational"] == AVAILABLE,
-        legal_status=row["legal"],
-        operational_status=row["operational"],
-        compliance=row["compliance"],
-        since=unstamp(row["since"]),
-        basis=_basis(row["basis"]),
-        valid_until=unstamp_or_none(row["valid_to"]),
+        allowed=worked.operational != SUSPENDED,
+        legal_status=cast(LegalStatus, worked.legal),
+        operational_status=cast(OperationalStatus, worked.operational),
+        compliance=cast(Compliance, worked.compliance),
+        since=unstamp(worked.since),
+        basis=_basis_items(worked, _act_item(cur, model_id, worked.act)),
+        valid_until=unstamp_or_none(worked.valid_until),
         position=known_at,
     )
 
@@ -147,14 +191,18 @@ def access_decision(
 ) -> AccessDecision:
     """What a user in `segment` gets from the model at `at`, as known at `known_at`."""
     with db.transaction(commit=False) as cur:
-        check_exists_at(model_id, registration(cur, model_id, known_at), at)
+        registered_at = registration(cur, model_id, known_at)
+        check_exists_at(model_id, registered_at, at)
         grid_segment = representative(cur, model_id, segment, known_at)
-        return decide(cur, model_id, segment, grid_segment, at, known_at)
+        given = inputs(cur, model_id, registered_at, known_at, whole=False)
+        return decide(cur, model_id, given, segment, grid_segment, at, known_at)
 
 
 def _matrix(cur: Cursor, model_id: UUID, at: datetime, known_at: int) -> list[AccessDecision]:
-    check_exists_at(model_id, registration(cur, model_id, known_at), at)
-    return [decide(cur, model_id, s, s, at, known_at) for s in grid(cur, model_id, known_at)]
+    registered_at = registration(cur, model_id, known_at)
+    check_exists_at(model_id, registered_at, at)
+    given = inputs(cur, model_id, registered_at, known_at, whole=True)
+    return [decide(cur, model_id, given, s, s, at, known_at) for s in grid(cur, model_id, known_at)]
 
 
 def status_matrix(db: Database, model_id: UUID, at: datetime, known_at: int) -> StatusMatrix:
@@ -182,15 +230,7 @@ def directive_reach(
 ) -> DirectiveReach:
     """Whom the directive hits at `at`: its models × the grid segments its scope covers."""
     with db.transaction(commit=False) as cur:
-        cur.execute(
-            f"SELECT owner_id, position, effective_at, name, payload FROM {FACTS} "
-            "WHERE owner_id=? AND position <= ? ORDER BY position",
-            (str(directive_id), known_at),
-        )
-        facts = [
-            decode(r["owner_id"], r["position"], r["effective_at"], r["name"], r["payload"])
-            for r in cur.fetchall()
-        ]
+        facts = read_facts(cur, str(directive_id), known_at)
         if not facts or facts[0].name != "Issued":
             raise NotFoundError(
                 f"no directive {directive_id} (as known at position {known_at})",
@@ -222,37 +262,47 @@ def _model_reach(
         return None
     if at < registered_at:
         return None
+    given = inputs(cur, model_id, registered_at, known_at, whole=True)
     segments = [
-        decide(cur, model_id, s, s, at, known_at)
+        decide(cur, model_id, given, s, s, at, known_at)
         for s in grid(cur, model_id, known_at)
         if covers(s)
     ]
     return ModelReach(model_id=model_id, segments=segments)
 
 
+def _model_facts(cur: Cursor, model_id: UUID, known_at: int) -> ModelFacts:
+    own = read_facts(cur, str(model_id), known_at)
+    facts = ModelFacts(str(model_id), own[0], acts=own[1:])
+    cur.execute(
+        f"SELECT directive_id FROM {LINKS} WHERE model_id=? AND position<=?",
+        (str(model_id), known_at),
+    )
+    for row in cur.fetchall():
+        facts.directives[row["directive_id"]] = read_facts(cur, row["directive_id"], known_at)
+    return facts
+
+
 def access_timeline(db: Database, model_id: UUID, known_at: int) -> AccessTimeline:
     """The model's whole timeline, every segment, as known at `known_at`."""
     with db.transaction(commit=False) as cur:
         registered_at = registration(cur, model_id, known_at)
-        cur.execute(
-            f"SELECT user_class, jurisdiction, {ROW} FROM {STATUS} WHERE model_id=? AND "
-            f"{VISIBLE} ORDER BY user_class, jurisdiction, valid_from",
-            (str(model_id), known_at, known_at),
-        )
-        rows = cur.fetchall()
+        segments = grid(cur, model_id, known_at)
+        computed = timeline(_model_facts(cur, model_id, known_at), segments, registered_at)
     intervals = [
         TimelineInterval(
-            user_class=r["user_class"],
-            jurisdiction=r["jurisdiction"],
-            valid_from=unstamp(r["valid_from"]),
-            valid_to=unstamp_or_none(r["valid_to"]),
-            legal_status=r["legal"],
-            operational_status=r["operational"],
-            compliance=r["compliance"],
-            since=unstamp(r["since"]),
-            basis=_basis(r["basis"]),
+            user_class=segment.user_class,
+            jurisdiction=segment.jurisdiction,
+            valid_from=iv.valid_from,
+            valid_to=iv.valid_to,
+            legal_status=cast(LegalStatus, iv.legal),
+            operational_status=cast(OperationalStatus, iv.operational),
+            compliance=cast(Compliance, iv.compliance),
+            since=iv.since,
+            basis=[BasisItem.model_validate(json.loads(item)) for item in iv.basis],
         )
-        for r in rows
+        for segment in sorted(computed, key=lambda s: (s.user_class, s.jurisdiction))
+        for iv in computed[segment]
     ]
     return AccessTimeline(
         model_id=model_id, registered_at=registered_at, position=known_at, intervals=intervals

@@ -1,0 +1,157 @@
+"""Projection rebuild against the raw library's read-and-decode rate (SPEC §10).
+
+Both sides work through the same log, batch by batch, interleaved (raw decode of a range,
+then the rebuild of the same range, alternating which goes first), so the ratio compares
+them under the same load. The rebuild is `ProjectionRunner.run_once` with the default views
+(no signing) into a fresh scratch store holding only the events; the raw side is
+`select_notifications` plus `mapper.to_domain_event`. Resident memory is sampled throughout,
+in a process of its own, so that it shows whether memory grows with history.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.harness import BenchError, rss_mb
+
+BATCH = 500
+
+
+@dataclass
+class RebuildResult:
+    """What one rebuild measured."""
+
+    events: int
+    rebuild_seconds: float
+    raw_seconds: float
+    rss_start_mb: float
+    rss_peak_mb: float
+    rss_end_mb: float
+    rss_samples: list[tuple[int, float]] = field(default_factory=list)
+
+    @property
+    def rebuild_per_s(self) -> float:
+        """Events per second through the rebuild."""
+        return self.events / self.rebuild_seconds
+
+    @property
+    def raw_per_s(self) -> float:
+        """Events per second read and decoded by the raw library."""
+        return self.events / self.raw_seconds
+
+    @property
+    def ratio(self) -> float:
+        """Rebuild rate over raw read-and-decode rate."""
+        return self.raw_seconds / self.rebuild_seconds
+
+    @property
+    def rss_growth_mb(self) -> float:
+        """Memory growth over the last 90% of the rebuild (after caches have filled)."""
+        if not self.rss_samples:
+            return 0.0
+        tenth = self.events // 10
+        settled = [mb for n, mb in self.rss_samples if n >= tenth] or [self.rss_end_mb]
+        return max(settled) - settled[0]
+
+
+def scratch_copy(events_db: Path, target: Path) -> Path:
+    """A fresh store holding only the events of `events_db` (WAL folded in first)."""
+    with sqlite3.connect(events_db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(events_db, target)
+    return target
+
+
+class _Sampler(threading.Thread):
+    """Samples this process's RSS with the rebuild's progress, every `every` seconds."""
+
+    def __init__(self, progress: list[int], every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.progress = progress
+        self.every = every
+        self.samples: list[tuple[int, float]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(self.every):
+            self.samples.append((self.progress[0], rss_mb()))
+
+
+def measure(store: Path, batch: int = BATCH) -> RebuildResult:
+    """Rebuild every view of `store` (events only), interleaved with the raw baseline."""
+    from application.persistence.store import parse_url
+    from application.system import System
+
+    system = System(parse_url(f"sqlite:///{store}"))
+    runner, recorder, mapper = system.runner, system.app.recorder, system.app.mapper
+    runner.batch_size = batch
+    progress = [0]
+    sampler = _Sampler(progress)
+    start_rss = rss_mb()
+    sampler.start()
+    raw = built = 0.0
+    position, turn = 0, 0
+    try:
+        while True:
+            t0 = time.perf_counter()
+            if turn % 2:
+                done = runner.run_once()
+                t1 = time.perf_counter()
+                _raw(recorder, mapper, position, batch)
+                t2 = time.perf_counter()
+                built, raw = built + (t1 - t0), raw + (t2 - t1)
+            else:
+                _raw(recorder, mapper, position, batch)
+                t1 = time.perf_counter()
+                done = runner.run_once()
+                t2 = time.perf_counter()
+                raw, built = raw + (t1 - t0), built + (t2 - t1)
+            if not done:
+                break
+            turn += 1
+            position = runner.position()
+            progress[0] += done
+    finally:
+        sampler.done.set()
+        sampler.join()
+        end_rss = rss_mb()
+        system.close()
+    peak = max([start_rss, end_rss, *(mb for _, mb in sampler.samples)])
+    return RebuildResult(progress[0], built, raw, start_rss, peak, end_rss, sampler.samples)
+
+
+def _raw(recorder: Any, mapper: Any, position: int, batch: int) -> int:
+    notifications = recorder.select_notifications(start=position + 1, limit=batch)
+    for n in notifications:
+        mapper.to_domain_event(n)
+    return len(notifications)
+
+
+def measure_in_fresh_process(store: Path, batch: int = BATCH) -> RebuildResult:
+    """`measure` in a new interpreter, so its memory figures are the rebuild's alone."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.rebuild", str(store), str(batch)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise BenchError(f"the rebuild failed: {out.stderr[-2000:]}")
+    data = json.loads(out.stdout)
+    data["rss_samples"] = [tuple(s) for s in data["rss_samples"]]
+    return RebuildResult(**data)
+
+
+if __name__ == "__main__":
+    print(json.dumps(asdict(measure(Path(sys.argv[1]), int(sys.argv[2])))))

@@ -1,0 +1,68 @@
+"""The benchmark harness runs end to end on tiny sizes, so it cannot rot (no timing asserts)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bench import rebuild
+from bench.__main__ import GROUPS, Mode, run, table
+from bench.harness import machine
+from bench.history import events_store, probe_case
+
+TINY = Mode("smoke", seconds=1, rounds=1, sizes=(300, 600), questions=20)
+
+
+@pytest.fixture(scope="module")
+def wrk_installed() -> None:
+    if shutil.which("wrk") is None:
+        pytest.fail("the benchmark harness needs wrk on PATH (Debian/Ubuntu: apt-get install wrk)")
+
+
+def _stored_events(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0])
+
+
+def test_a_generated_history_holds_exactly_the_requested_number_of_events(tmp_path):
+    history = events_store(tmp_path / "events.db", 450)
+
+    assert history.events == 450
+    assert _stored_events(tmp_path / "events.db") == 450
+    assert history.models >= 2
+    assert history.probe_positions[1] - history.probe_positions[0] + 1 == len(probe_case().events)
+
+
+def test_a_rebuild_applies_every_event_and_reports_memory(tmp_path):
+    events_store(tmp_path / "events.db", 350)
+    views = rebuild.scratch_copy(tmp_path / "events.db", tmp_path / "views.db")
+
+    result = rebuild.measure(views, batch=100)
+
+    assert result.events == 350
+    assert result.ratio > 0
+    assert result.rss_peak_mb >= result.rss_start_mb > 0
+
+
+def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk_installed):
+    report = run(TINY, set(GROUPS), tmp_path)
+
+    for name in (
+        "http_command_vs_stack_limit",
+        "http_command_vs_raw_save",
+        "access_check_vs_bare_endpoint",
+        "rebuild_vs_raw_decode",
+        "asof_latency_large_vs_small",
+        "storage_vs_raw_library",
+    ):
+        value = report.ratios[name]
+        assert math.isfinite(value) and value > 0, name
+    assert set(report.passed()) == set(report.targets)
+    assert [row["events"] for row in report.figures["scaling"]] == list(TINY.sizes)
+    assert report.figures["http_command_failures"] == 0
+    assert report.figures["access_check_failures"] == 0
+    assert "rebuild_vs_raw_decode" in table(report, {"mode": "smoke", "machine": machine()})
