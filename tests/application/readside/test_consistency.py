@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from application.persistence.store import parse_url
+from application.projections.access import AccessView
 from application.projections.base import View
+from application.projections.catalog import CatalogView
+from application.projections.history import HistoryView
 from application.projections.registry import default_views
 from application.projections.runner import ProjectionRunner, ProjectionTimeoutError
 from application.queries import Queries
@@ -14,7 +17,7 @@ from application.system import System
 from tests.application.readside.conftest import ANTHROPIC, as_
 from tests.application.readside.test_story import tell
 
-READ_SIDE = ("view:history", "view:catalog", "view:access")
+READ_SIDE = (HistoryView.name, CatalogView.name, AccessView.name)
 
 
 def test_a_query_with_min_position_sees_the_callers_write(store_url, clock):
