@@ -33,6 +33,7 @@ from domain.errors import (
     PermissionDeniedError,
     StaleVersionError,
 )
+from domain.events import aware
 from domain.model import Model
 from domain.scope import Scope
 
@@ -157,25 +158,14 @@ class Regledger(Application):
 
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The log position of one recorded event."""
-        table = self.store.events_table
-        column = "notification_id" if self.db.is_postgres else "rowid"
-        key: Any = aggregate_id if self.db.is_postgres else aggregate_id.hex
-        row = self.db.fetchone(
-            f"SELECT {column} AS position FROM {table} "
-            "WHERE originator_id=? AND originator_version=?",
-            (key, version),
-        )
-        return int(row["position"])
+        return self.aggregate_positions(aggregate_id)[version]
 
     def aggregate_positions(self, aggregate_id: UUID) -> dict[int, int]:
         """The log position of each version of one aggregate."""
-        table = self.store.events_table
-        column = "notification_id" if self.db.is_postgres else "rowid"
-        key: Any = aggregate_id if self.db.is_postgres else aggregate_id.hex
         rows = self.db.fetchall(
-            f"SELECT originator_version AS version, {column} AS position FROM {table} "
-            "WHERE originator_id=?",
-            (key,),
+            f"SELECT originator_version AS version, {self.store.position_column} AS position "
+            f"FROM {self.store.events_table} WHERE originator_id=?",
+            (self.store.stored_id(aggregate_id),),
         )
         return {int(r["version"]): int(r["position"]) for r in rows}
 
@@ -315,7 +305,7 @@ class Regledger(Application):
             raise DuplicateReferenceError(f"a directive with reference {reference!r} exists")
         ids = self._check_models(provider, model_ids)
         effective_at = ctx.effective(self.clock())
-        expires = None if expires_at is None else _aware(expires_at, "expires_at")
+        expires = None if expires_at is None else aware(expires_at, "expires_at")
         Directive.check_issue(scope, effective_at, expires)
         directive = Directive(
             reference=reference,
@@ -364,7 +354,7 @@ class Regledger(Application):
             reason,
             scope=scope,
             model_ids=ids,
-            expires_at=None if expires_at is None else _aware(expires_at, "expires_at"),
+            expires_at=None if expires_at is None else aware(expires_at, "expires_at"),
         )
         return self._commit(ctx, directive)
 
@@ -561,9 +551,3 @@ def apply_decision(
             if scope is not None and scope != directive.scope:
                 directive.amend(actor, now, effective_at, note, scope=scope, appeal_id=appeal_id)
     directive.close_appeal(actor, effective_at, appeal_id, str(outcome))
-
-
-def _aware(value: datetime, field: str) -> datetime:
-    from domain.events import aware
-
-    return aware(value, field)

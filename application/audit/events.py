@@ -75,7 +75,7 @@ def _as_bytes(value: object) -> bytes:
 
 
 def _position_column(app: Regledger) -> str:
-    return "notification_id" if app.db.is_postgres else "rowid"
+    return app.store.position_column
 
 
 def iter_stored_events(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -35,6 +36,15 @@ class StoreConfig:
     def events_table(self) -> str:
         """The library's table of stored events in this store."""
         return "regledger_events" if self.kind == StoreKind.POSTGRES else "stored_events"
+
+    @property
+    def position_column(self) -> str:
+        """The column of the events table that holds an event's log position."""
+        return "notification_id" if self.kind == StoreKind.POSTGRES else "rowid"
+
+    def stored_id(self, aggregate_id: UUID) -> object:
+        """An aggregate id as the events table stores it."""
+        return aggregate_id if self.kind == StoreKind.POSTGRES else aggregate_id.hex
 
     @property
     def tracking_table(self) -> str:
