@@ -76,6 +76,11 @@ class Regledger(Application):
         self.db = Database(store, self.factory.datastore)  # type: ignore[attr-defined]
         self._listeners: list[Any] = []
 
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.db.close()
+        super().close()
+
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Configuration comes only from the given store settings, never os.environ."""
         return Environment(name, dict(env or {}))

@@ -11,6 +11,7 @@ from application.persistence.store import StoreConfig
 from application.projections.ledger import enable_signing
 from application.projections.registry import default_views
 from application.projections.runner import ProjectionRunner
+from application.queries.cache import DecisionCache
 from application.scheduler import Scheduler
 from application.service import Regledger
 
@@ -36,6 +37,7 @@ class System:
         self.runner = ProjectionRunner(
             self.app.recorder, self.app.mapper, self.app.db, self.tracking, self.views
         )
+        self.decisions = DecisionCache()
         self.following = False
         self.scheduler: Scheduler | None = None
         if follow:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
@@ -19,6 +22,11 @@ class Database:
         self.config = config
         self.datastore = datastore
         self.is_postgres = config.kind == StoreKind.POSTGRES
+        # Hot single-statement reads on a SQLite file use one plain connection per thread.
+        self._file = config.kind == StoreKind.SQLITE and config.sqlite_path not in ("", ":memory:")
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
 
     def sql(self, statement: str) -> str:
         """Translate placeholders and dialect words for the engine in use."""
@@ -51,6 +59,45 @@ class Database:
         with self.transaction(commit=False) as c:
             c.execute(statement, params)
             return c.fetchone()
+
+    def read_single(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        """The first row of one read-only statement run on its own, or None.
+
+        On a SQLite file the statement runs on this thread's own query-only connection,
+        without an explicit transaction (a lone statement is its own read transaction):
+        no pool checkout, no `BEGIN`/`ROLLBACK`. Elsewhere it is `fetchone`.
+        """
+        if not self._file:
+            return self.fetchone(statement, params)
+        reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._open_reader()
+        return reader.execute(statement, tuple(params)).fetchone()
+
+    def _open_reader(self) -> sqlite3.Connection:
+        uri = Path(self.config.sqlite_path).resolve().as_uri()
+        reader = sqlite3.connect(
+            uri,
+            uri=True,
+            isolation_level=None,
+            timeout=10,
+            cached_statements=256,
+            check_same_thread=False,  # used by its own thread only; closed by `close()`
+        )
+        reader.row_factory = sqlite3.Row  # rows as the library's connections give them
+        reader.execute("PRAGMA query_only=ON")
+        with self._readers_lock:
+            self._readers.append(reader)
+        self._local.reader = reader
+        return reader
+
+    def close(self) -> None:
+        """Close the per-thread read connections (the datastore closes its own)."""
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.close()
+        self._local = threading.local()
 
     def create(self, statements: Sequence[str]) -> None:
         """Create tables and indexes (idempotent statements)."""

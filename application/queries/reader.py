@@ -13,6 +13,7 @@ from application.projections.cases import open_cases
 from application.projections.history import TABLE as HISTORY
 from application.projections.runner import ProjectionRunner
 from application.queries import access, catalog
+from application.queries.cache import DecisionCache
 from application.queries.views import (
     AccessDecision,
     AccessTimeline,
@@ -46,16 +47,29 @@ class Queries:
         runner: ProjectionRunner,
         clock: Clock = utc_now,
         wait_timeout: float = 5.0,
+        decisions: DecisionCache | None = None,
     ) -> None:
         self.db = db
         self.runner = runner
         self.clock = clock
         self.wait_timeout = wait_timeout
+        self.decisions = decisions
 
     @classmethod
     def of(cls, system: Any, wait_timeout: float = 5.0) -> Queries:
         """The queries of a `System` (its store, runner and clock)."""
-        return cls(system.app.db, system.runner, system.app.clock, wait_timeout)
+        return cls(
+            system.app.db,
+            system.runner,
+            system.app.clock,
+            wait_timeout,
+            getattr(system, "decisions", None),
+        )
+
+    @property
+    def local(self) -> bool:
+        """True when the views are read from a local file or memory, not over a network."""
+        return not self.db.is_postgres
 
     # --- positions -----------------------------------------------------------------------------
 
@@ -66,7 +80,12 @@ class Queries:
 
     def position(self) -> int:
         """The last log position the access view has applied."""
-        return int(self.runner.tracking.max_tracking_id(AccessView.name) or 0)  # type: ignore[attr-defined]
+        tracking: Any = self.runner.tracking
+        if self.db.is_postgres:
+            return int(tracking.max_tracking_id(AccessView.name) or 0)
+        # The library's own statement, without a transaction around it (hot: every read).
+        row = self.db.read_single(tracking.select_max_tracking_id_statement, (AccessView.name,))
+        return int(row[0] or 0) if row is not None else 0
 
     def known_position(self, known_at: KnownAt) -> int:
         """The log position a `known_at` stands for (never beyond what the views hold)."""
@@ -96,11 +115,22 @@ class Queries:
         min_position: int | None = None,
     ) -> AccessDecision:
         """What a user in one segment gets from a model, and why."""
-        segment = access.segment_of(user_class, jurisdiction)
         self.wait(min_position)
-        return access.access_decision(
-            self.db, model_id, segment, self._at(at), self.known_position(known_at)
-        )
+        if at is not None or known_at is not None or self.decisions is None:
+            segment = access.segment_of(user_class, jurisdiction)
+            return access.access_decision(
+                self.db, model_id, segment, self._at(at), self.known_position(known_at)
+            )
+        # About now, as known now: a stored decision that still holds answers (see cache.py).
+        # It is keyed by the segment as asked: only a valid question ever stored an answer.
+        key = (model_id, user_class, jurisdiction)
+        held, now = self.position(), self.clock()
+        decision = self.decisions.get(key, held, now)
+        if decision is None:
+            segment = access.segment_of(user_class, jurisdiction)
+            decision = access.access_decision(self.db, model_id, segment, now, held)
+            self.decisions.put(key, decision)
+        return decision
 
     def status_matrix(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from application.principals import Principal, PrincipalStore
@@ -13,8 +13,32 @@ from application.service import Regledger
 from application.system import System
 from interfaces.api.errors import Unauthenticated
 
-bearer = HTTPBearer(
+
+class BearerPrincipal(HTTPBearer):
+    """The calling principal from `Authorization: Bearer <token>`, or None when absent.
+
+    One dependency reads the header and looks the token up, so each request resolves as
+    few dependencies as possible; OpenAPI still shows the standard HTTP bearer scheme.
+    A malformed header or an unknown or revoked token is refused.
+    """
+
+    async def __call__(self, request: Request) -> Principal | None:  # type: ignore[override]
+        header = request.headers.get("authorization")
+        if header is None:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        principals: PrincipalStore = request.app.state.principals
+        principal = await run_in_threadpool(principals.authenticate, token.strip())
+        if principal is None:
+            raise Unauthenticated("the bearer token is unknown or revoked")
+        return principal
+
+
+bearer = BearerPrincipal(
     auto_error=False,
+    scheme_name="HTTPBearer",
     description="A token created by `regledger principal add --org ORG --role ROLE`.",
 )
 
@@ -35,29 +59,10 @@ async def get_app(system: Annotated[System, Depends(get_system)]) -> Regledger:
     return system.app
 
 
-async def get_principals(request: Request) -> PrincipalStore:
-    """The principal store of this process."""
-    store: PrincipalStore = request.app.state.principals
-    return store
+Viewer = Annotated[Principal | None, Security(bearer)]
 
 
-async def viewer(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
-    principals: Annotated[PrincipalStore, Depends(get_principals)],
-) -> Principal | None:
-    """The calling principal, or None for an anonymous caller; a bad token is refused."""
-    if "authorization" not in request.headers:
-        return None
-    if credentials is None:
-        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-    principal = await run_in_threadpool(principals.authenticate, credentials.credentials)
-    if principal is None:
-        raise Unauthenticated("the bearer token is unknown or revoked")
-    return principal
-
-
-async def caller(principal: Annotated[Principal | None, Depends(viewer)]) -> Principal:
+async def caller(principal: Viewer) -> Principal:
     """The calling principal; commands refuse anonymous callers."""
     if principal is None:
         raise Unauthenticated("this command needs 'Authorization: Bearer <token>'")
@@ -65,5 +70,4 @@ async def caller(principal: Annotated[Principal | None, Depends(viewer)]) -> Pri
 
 
 App = Annotated[Regledger, Depends(get_app)]
-Viewer = Annotated[Principal | None, Depends(viewer)]
 Caller = Annotated[Principal, Depends(caller)]

@@ -8,6 +8,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from interfaces.api.errors import RULE_OF_STATUS, BodyTooLarge
 from interfaces.api.problems import problem, title_of
 
+# No route reads the body of these requests, so there is nothing to limit.
+BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class BodyLimitMiddleware:
     """Refuse request bodies over `max_bytes` with a 413 problem."""
@@ -17,7 +20,7 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in BODYLESS:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")
