@@ -85,6 +85,9 @@ class PrincipalStore:
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
+        # A lookup in a local store takes microseconds: callers need not move it off
+        # their thread. Over a network it may take a round trip or wait for a connection.
+        self.local = not db.is_postgres
         self.clock = clock
         db.create(CREATE)
 
@@ -135,7 +138,7 @@ class PrincipalStore:
         if not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_TOKEN_LENGTH:
             return None
         digest = token_hash(token)
-        row = self.db.fetchone(
+        row = self.db.read_single(  # hot: every authenticated request
             f"SELECT * FROM {TABLE} WHERE token_hash = ? AND revoked_at IS NULL", (digest,)
         )
         if row is None or not hmac.compare_digest(row["token_hash"], digest):

@@ -14,8 +14,8 @@ from application.context import CommandContext, CommandResult, Idempotency
 from application.principals import Principal
 from application.service import IdempotentReplay, Regledger
 from domain.errors import DomainError
-from interfaces.api.auth import App, Caller
-from interfaces.api.errors import IdempotencyKeyReused
+from interfaces.api.auth import NEEDS_TOKEN, Viewer
+from interfaces.api.errors import IdempotencyKeyReused, Unauthenticated
 from interfaces.api.problems import problem_responses
 from interfaces.api.schemas import CommandBody, CommandResponse
 
@@ -112,8 +112,7 @@ def respond(result: CommandResult, created: str | None, replayed: bool = False) 
 
 async def invocation(
     request: Request,
-    app: App,
-    principal: Caller,
+    principal: Viewer,
     if_match: Annotated[
         str | None,
         Header(
@@ -133,7 +132,10 @@ async def invocation(
         ),
     ] = None,
 ) -> Invocation:
-    """Everything a command endpoint needs besides its body."""
+    """Everything a command endpoint needs besides its body (one dependency, per request)."""
+    if principal is None:
+        raise Unauthenticated(NEEDS_TOKEN)
+    app: Regledger = request.app.state.system.app
     return Invocation(request, app, principal, if_match, idempotency_key)
 
 
