@@ -14,6 +14,10 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from application.persistence.store import StoreConfig, StoreKind
 
+# SQLite's default, kept for every commit but those of derived data: in WAL mode each
+# commit is on disk before it is acknowledged.
+DURABLE = "FULL"
+
 
 class Database:
     """Runs SQL written with `?` placeholders on SQLite and PostgreSQL alike."""
@@ -38,10 +42,31 @@ class Database:
         return statement
 
     @contextmanager
-    def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
-        """A transaction; committed on success when `commit`, rolled back otherwise."""
-        with self.datastore.transaction(commit=commit) as curs:
-            yield Cursor(self, curs)
+    def transaction(self, *, commit: bool = True, durable: bool = True) -> Iterator[Cursor]:
+        """A transaction; committed on success when `commit`, rolled back otherwise.
+
+        `durable=False` is for derived data that can be rebuilt from the log (the views
+        and their tracking records): on SQLite its commit does not wait for the disk
+        (`synchronous=NORMAL` in WAL mode), so it holds the single writer's lock for less
+        time. It stays atomic; a power loss may only undo such commits since the last
+        durable one, never a later durable commit (the log is written in order).
+        """
+        if durable or self.is_postgres or not self._file:
+            with self.datastore.transaction(commit=commit) as curs:
+                yield Cursor(self, curs)
+            return
+        with self.datastore.get_connection(commit=commit) as conn:
+            with conn.cursor() as pragma:
+                pragma.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with conn.transaction(commit=commit) as curs:
+                    yield Cursor(self, curs)
+            finally:
+                try:
+                    with conn.cursor() as pragma:
+                        pragma.execute(f"PRAGMA synchronous={DURABLE}")
+                except sqlite3.Error:
+                    conn.close()  # never hand a connection that skips fsync to a command
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Run one statement in its own committed transaction."""

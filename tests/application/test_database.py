@@ -1,0 +1,87 @@
+"""The SQL adaptor: lone reads on their own connection, and commits of derived data."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from application.persistence.database import Database
+from application.persistence.store import StoreKind, parse_url
+from application.system import System
+
+
+@pytest.fixture
+def db(store_url: str) -> Iterator[Database]:
+    system = System(parse_url(store_url))
+    try:
+        system.app.db.create(["CREATE TABLE IF NOT EXISTS t_db (k TEXT PRIMARY KEY, v INTEGER)"])
+        yield system.app.db
+    finally:
+        system.close()
+
+
+def _synchronous(db: Database, *, durable: bool) -> int:
+    with db.transaction(durable=durable) as cur:
+        cur.execute("PRAGMA synchronous")
+        return int(cur.fetchone()[0])
+
+
+def test_a_lone_read_sees_every_committed_write(db: Database) -> None:
+    db.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("a", 1))
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("a",))["v"] == 1
+
+    db.execute("UPDATE t_db SET v = ? WHERE k = ?", (2, "a"))
+
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("a",))["v"] == 2
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("b",)) is None
+
+
+def test_a_lone_read_does_not_see_an_uncommitted_write(db: Database) -> None:
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("c", 3))
+        if db.config.kind == StoreKind.SQLITE:  # a file: the lone read has its own connection
+            assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("c",)) is None
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("c",))["v"] == 3
+
+
+def test_closing_releases_the_read_connections_and_a_later_read_opens_another(
+    db: Database,
+) -> None:
+    db.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("d", 4))
+    db.read_single("SELECT v FROM t_db WHERE k = ?", ("d",))
+    readers = list(db._readers)  # noqa: SLF001
+
+    db.close()
+
+    for reader in readers:
+        with pytest.raises(sqlite3.ProgrammingError):
+            reader.execute("SELECT 1")
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("d",))["v"] == 4
+
+
+def test_derived_data_commits_without_waiting_for_the_disk_and_commands_still_do(
+    db: Database,
+) -> None:
+    if db.config.kind != StoreKind.SQLITE:
+        pytest.skip("only a SQLite file has a per-commit disk wait to skip")
+    full, normal = 2, 1
+
+    assert _synchronous(db, durable=False) == normal
+    # Every connection the pool hands out afterwards is durable again.
+    assert _synchronous(db, durable=True) == full
+    with db.transaction() as a, db.datastore.transaction(commit=False) as b:
+        a.execute("PRAGMA synchronous")
+        b.execute("PRAGMA synchronous")
+        assert int(a.fetchone()[0]) == int(b.fetchone()[0]) == full
+
+
+def test_a_failed_derived_commit_leaves_nothing_and_the_connection_durable(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.transaction(durable=False) as cur:
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("e", 5))
+        raise RuntimeError("the batch failed")
+
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("e",)) is None
+    if db.config.kind == StoreKind.SQLITE:
+        assert _synchronous(db, durable=True) == 2
