@@ -50,9 +50,10 @@ class JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None) or request_id_var.get()
         if request_id:
             line["request_id"] = request_id
-        line.update(
-            (k, v) for k, v in vars(record).items() if k not in _RECORD_FIELDS and k not in line
-        )
+        fields = vars(record)
+        extra = fields.keys() - _RECORD_FIELDS - line.keys()  # the caller's extra fields
+        if extra:
+            line.update([(k, v) for k, v in fields.items() if k in extra])  # in their order
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return _ENCODER.encode(line)
