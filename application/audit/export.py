@@ -23,7 +23,8 @@ from application.audit.errors import ExportError
 from application.audit.events import Progress, iter_stored_events, no_progress, running_tree
 from application.audit.heads import SignedTreeHead, heads_of_size
 from application.ledger.merkle import EMPTY_ROOT
-from application.projections.ledger import LedgerView, event_leaf_hash, iter_leaves, ledger_of
+from application.projections.digests import event_leaf_hash
+from application.projections.ledger import LedgerView, iter_leaves, ledger_of
 
 if TYPE_CHECKING:
     from application.system import System

@@ -25,7 +25,8 @@ from application.audit.export import FORMAT, dumps
 from application.audit.heads import SignedTreeHead
 from application.ledger.merkle import EMPTY_ROOT
 from application.ledger.signing import TreeHead, verify_tree_head
-from application.projections.ledger import event_leaf_hash, ledger_of
+from application.projections.digests import event_leaf_hash
+from application.projections.ledger import ledger_of
 
 if TYPE_CHECKING:
     from application.system import System

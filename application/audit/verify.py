@@ -31,13 +31,8 @@ from application.audit.report import VerifyReport
 from application.ledger.merkle import EMPTY_ROOT, MerkleLog
 from application.ledger.signing import key_id, verify_tree_head
 from application.persistence.database import Database
-from application.projections.ledger import (
-    NODES_TABLE,
-    Leaf,
-    LedgerView,
-    event_leaf_hash,
-    iter_leaves,
-)
+from application.projections.digests import event_leaf_hash
+from application.projections.ledger import NODES_TABLE, Leaf, LedgerView, iter_leaves
 
 if TYPE_CHECKING:
     from application.system import System

@@ -120,11 +120,10 @@ def fact_of(item: Item) -> Fact | None:
     fields = FIELDS.get(name)
     if fields is None or kind not in ("model", "directive"):
         return None
-    event = item.event
     data: dict[str, Any] = {}
     scope: Scope | None = None
     for field in fields:
-        value = getattr(event, field, None)
+        value = item.get(field)
         if value is None or type(value) is str:
             data[field] = value
         elif field == "scope":
@@ -139,9 +138,9 @@ def fact_of(item: Item) -> Fact | None:
         else:
             data[field] = _plain(value)
     return Fact(
-        str(event.originator_id),
+        item.aggregate_key,
         item.position,
-        event.effective_at.astimezone(UTC),
+        item.get("effective_at").astimezone(UTC),
         name,
         data,
         scope,

@@ -6,47 +6,150 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
 from application.persistence.database import Cursor, Database
+from application.projections.decoding import EventDecoder
+from application.projections.digests import EventDigest, event_digest
+from application.projections.topics import topic_parts
+
+_MISSING = object()
+_SCALARS = (str, int, bool, float, type(None))
+_ENVELOPE = ("originator_id", "originator_version")
 
 
-@dataclass(frozen=True)
 class Item:
-    """One event of the global log, decoded, with its position."""
+    """One event of the global log with its position: parsed once, decoded as far as asked.
 
-    position: int
-    topic: str
-    event: Any
-    state: bytes
+    `get(name)` is the event's attribute `name`, decoded alone from the parsed state that
+    every view shares (see `decoding`); `event` is the whole domain event from the mapper;
+    `digest` is the event's ledger leaf hash and canonical state.
+    """
+
+    __slots__ = (
+        "position",
+        "topic",
+        "state",
+        "version",
+        "_id",
+        "_decoder",
+        "_parsed",
+        "_cls",
+        "_event",
+        "_digest",
+        "_key",
+        "_fields",
+    )
+
+    def __init__(
+        self,
+        position: int,
+        topic: str,
+        originator_id: UUID | str,
+        version: int,
+        state: bytes,
+        decoder: EventDecoder,
+    ) -> None:
+        self.position = position
+        self.topic = topic
+        self.state = state
+        self.version = version
+        self._id: Any = originator_id
+        self._decoder = decoder
+        self._parsed: tuple[Any] | None = None
+        self._cls: Any = _MISSING
+        self._event: Any = None
+        self._digest: EventDigest | None = None
+        self._key: str | None = None
+        self._fields: dict[str, Any] = {}  # decoded once, whichever view asks first
+
+    @property
+    def value(self) -> Any:
+        """The stored state parsed as JSON (raises ValueError when it is not JSON)."""
+        if self._parsed is None:
+            self._parsed = (self._decoder.parse(self.state),)
+        return self._parsed[0]
+
+    def _readable(self) -> type | None:
+        cls = self._cls
+        if cls is _MISSING:
+            try:
+                cls = self._decoder.readable(self.topic, self.value)
+            except ValueError:
+                cls = None  # the mapper raises its own error for this state
+            if cls is not None:
+                self._id = self._decoder.originator_id(cls, self._id)
+            else:
+                self._id = self.event.originator_id
+            self._cls = cls
+        return cls  # type: ignore[no-any-return]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The event's attribute `name`, as `getattr(event, name, default)`."""
+        value = self._fields.get(name, _MISSING)
+        if value is not _MISSING:
+            return value
+        cls = self._cls if self._cls is not _MISSING else self._readable()
+        if cls is None:
+            return getattr(self.event, name, default)
+        raw = self._parsed[0].get(name, _MISSING)  # type: ignore[index]
+        if raw is _MISSING or name == "class_version":
+            if name in _ENVELOPE:  # kept beside the state, not in it
+                return self.aggregate_id if name == "originator_id" else self.version
+            return getattr(cls, name, default)
+        if isinstance(raw, _SCALARS):
+            return raw
+        value = self._fields[name] = self._decoder.field(raw)
+        return value
+
+    @property
+    def event(self) -> Any:
+        """The whole domain event, from the mapper."""
+        if self._event is None:
+            self._event = self._decoder.event(self.topic, self._id, self.version, self.state)
+        return self._event
+
+    @property
+    def digest(self) -> EventDigest:
+        """The event's ledger leaf hash and its state as canonical JSON text."""
+        if self._digest is None:
+            try:
+                value = self.value
+            except ValueError:
+                value = None  # the reference path raises the reference error
+            self._digest = event_digest(self._id, self.version, self.topic, self.state, value)
+        return self._digest
 
     @property
     def aggregate_id(self) -> UUID:
         """The originating aggregate."""
-        return self.event.originator_id  # type: ignore[no-any-return]
+        if self._cls is _MISSING:
+            self._readable()
+        return self._id  # type: ignore[no-any-return]
 
     @property
-    def version(self) -> int:
-        """The event's version in its aggregate."""
-        return self.event.originator_version  # type: ignore[no-any-return]
+    def aggregate_key(self) -> str:
+        """The originating aggregate's id as text."""
+        if self._key is None:
+            self._key = str(self.aggregate_id)
+        return self._key
 
     @property
     def recorded_at(self) -> datetime:
         """When the system learned it."""
-        return self.event.timestamp  # type: ignore[no-any-return]
+        return self.get("timestamp")  # type: ignore[no-any-return]
 
     @property
     def kind(self) -> str:
         """`model`, `directive` or `appeal`."""
-        return self.topic.split(".", 1)[1].split(":", 1)[0]
+        return topic_parts(self.topic)[0]
 
     @property
     def name(self) -> str:
         """The event's class name, e.g. `Suspended`."""
-        return self.topic.rsplit(":", 1)[1]
+        return topic_parts(self.topic)[1]
 
 
 class View(ABC):

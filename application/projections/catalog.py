@@ -87,7 +87,7 @@ class CatalogView(View):
                 handler(cur, item)
             table = _TABLES.get(kind)
             if table is not None:
-                latest[(table, str(item.aggregate_id))] = (item.version, item.position)
+                latest[(table, item.aggregate_key)] = (item.version, item.position)
         # Only the batch's last version of each record is ever visible: one update each.
         for table in _TABLES.values():
             cur.executemany(
@@ -100,16 +100,16 @@ class CatalogView(View):
 
 
 def _registered(cur: Cursor, item: Item) -> None:
-    e = item.event
+    e = item.get
     cur.execute(
         f"INSERT INTO {MODELS} VALUES (?,?,?,?,?,?,?,?,?)",
         (
-            str(item.aggregate_id),
+            item.aggregate_key,
             item.position,
-            e.provider,
-            e.name,
-            e.description,
-            stamp(e.effective_at),
+            e("provider"),
+            e("name"),
+            e("description"),
+            stamp(e("effective_at")),
             0,
             item.version,
             item.position,
@@ -118,7 +118,7 @@ def _registered(cur: Cursor, item: Item) -> None:
 
 
 def _retired(cur: Cursor, item: Item) -> None:
-    cur.execute(f"UPDATE {MODELS} SET retired=1 WHERE id=?", (str(item.aggregate_id),))
+    cur.execute(f"UPDATE {MODELS} SET retired=1 WHERE id=?", (item.aggregate_key,))
 
 
 # --- directives --------------------------------------------------------------------------------
@@ -132,21 +132,22 @@ def _set_models(cur: Cursor, directive_id: str, model_ids: Sequence[Any]) -> Non
 
 
 def _issued(cur: Cursor, item: Item) -> None:
-    e, directive_id = item.event, str(item.aggregate_id)
+    e, directive_id = item.get, item.aggregate_key
+    model_ids = e("model_ids")
     cur.execute(
         f"INSERT INTO {DIRECTIVES} VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             directive_id,
             item.position,
-            e.reference,
-            e.regulator,
-            e.provider,
-            _json([str(m) for m in e.model_ids]),
-            _scope_json(e.scope),
-            e.authority,
-            e.grounds,
-            stamp(e.effective_at),
-            stamp_or_none(e.expires_at),
+            e("reference"),
+            e("regulator"),
+            e("provider"),
+            _json([str(m) for m in model_ids]),
+            _scope_json(e("scope")),
+            e("authority"),
+            e("grounds"),
+            stamp(e("effective_at")),
+            stamp_or_none(e("expires_at")),
             0,
             0,
             0,
@@ -155,18 +156,19 @@ def _issued(cur: Cursor, item: Item) -> None:
             item.position,
         ),
     )
-    _set_models(cur, directive_id, e.model_ids)
+    _set_models(cur, directive_id, model_ids)
 
 
 def _amended(cur: Cursor, item: Item) -> None:
-    e, directive_id = item.event, str(item.aggregate_id)
-    if e.scope is not None:
-        _update(cur, DIRECTIVES, directive_id, scope=_scope_json(e.scope))
-    if e.model_ids is not None:
-        _update(cur, DIRECTIVES, directive_id, model_ids=_json([str(m) for m in e.model_ids]))
-        _set_models(cur, directive_id, e.model_ids)
-    if e.expires_at is not None:
-        _update(cur, DIRECTIVES, directive_id, expires_at=stamp(e.expires_at))
+    directive_id = item.aggregate_key
+    scope, model_ids, expires_at = item.get("scope"), item.get("model_ids"), item.get("expires_at")
+    if scope is not None:
+        _update(cur, DIRECTIVES, directive_id, scope=_scope_json(scope))
+    if model_ids is not None:
+        _update(cur, DIRECTIVES, directive_id, model_ids=_json([str(m) for m in model_ids]))
+        _set_models(cur, directive_id, model_ids)
+    if expires_at is not None:
+        _update(cur, DIRECTIVES, directive_id, expires_at=stamp(expires_at))
 
 
 def _update(cur: Cursor, table: str, row_id: str, **values: Any) -> None:
@@ -176,33 +178,34 @@ def _update(cur: Cursor, table: str, row_id: str, **values: Any) -> None:
 
 def _setter(table: str, **values: Any) -> Callable[[Cursor, Item], None]:
     def handler(cur: Cursor, item: Item) -> None:
-        _update(cur, table, str(item.aggregate_id), **values)
+        _update(cur, table, item.aggregate_key, **values)
 
     return handler
 
 
 def _appeal_lodged(cur: Cursor, item: Item) -> None:
-    _update(cur, DIRECTIVES, str(item.aggregate_id), open_appeal_id=str(item.event.appeal_id))
+    _update(cur, DIRECTIVES, item.aggregate_key, open_appeal_id=str(item.get("appeal_id")))
 
 
 # --- appeals -----------------------------------------------------------------------------------
 
 
 def _filed(cur: Cursor, item: Item) -> None:
-    e = item.event
+    e = item.get
+    stay_requested = e("stay_requested")
     cur.execute(
         f"INSERT INTO {APPEALS} VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            str(item.aggregate_id),
+            item.aggregate_key,
             item.position,
-            str(e.directive_id),
-            e.appellant,
-            e.regulator,
+            str(e("directive_id")),
+            e("appellant"),
+            e("regulator"),
             "filed",
-            "requested" if e.stay_requested else "none",
-            int(e.stay_requested),
-            stamp(e.effective_at),
-            stamp(e.respond_by),
+            "requested" if stay_requested else "none",
+            int(stay_requested),
+            stamp(e("effective_at")),
+            stamp(e("respond_by")),
             0,
             0,
             None,
@@ -215,32 +218,31 @@ def _filed(cur: Cursor, item: Item) -> None:
 
 
 def _appeal_row(cur: Cursor, item: Item) -> Any:
-    cur.execute(
-        f"SELECT latest_proposal, lapsed FROM {APPEALS} WHERE id=?", (str(item.aggregate_id),)
-    )
+    cur.execute(f"SELECT latest_proposal, lapsed FROM {APPEALS} WHERE id=?", (item.aggregate_key,))
     return cur.fetchone()
 
 
 def _submission(cur: Cursor, item: Item) -> None:
-    _update(cur, APPEALS, str(item.aggregate_id), submissions=item.event.number)
+    _update(cur, APPEALS, item.aggregate_key, submissions=item.get("number"))
 
 
 def _proposal_made(cur: Cursor, item: Item) -> None:
-    e = item.event
-    side = "provider" if str(e.actor.role) == "provider" else "regulator"
+    e = item.get
+    side = "provider" if str(e("actor").role) == "provider" else "regulator"
+    scope = e("proposed_scope")
     proposal = {
-        "number": e.number,
+        "number": e("number"),
         "side": side,
-        "terms": e.terms,
+        "terms": e("terms"),
         "status": "open",
-        "scope": None if e.proposed_scope is None else e.proposed_scope.model_dump(mode="json"),
+        "scope": None if scope is None else scope.model_dump(mode="json"),
     }
     _update(
         cur,
         APPEALS,
-        str(item.aggregate_id),
+        item.aggregate_key,
         status="negotiating",
-        round=e.number,
+        round=e("number"),
         latest_proposal=_json(proposal),
     )
 
@@ -249,20 +251,20 @@ def _proposal_answer(status: str) -> Callable[[Cursor, Item], None]:
     def handler(cur: Cursor, item: Item) -> None:
         row = _appeal_row(cur, item)
         proposal = json.loads(row["latest_proposal"]) if row["latest_proposal"] else None
-        if proposal is not None and proposal["number"] == item.event.number:
+        if proposal is not None and proposal["number"] == item.get("number"):
             proposal["status"] = status
-            _update(cur, APPEALS, str(item.aggregate_id), latest_proposal=_json(proposal))
+            _update(cur, APPEALS, item.aggregate_key, latest_proposal=_json(proposal))
 
     return handler
 
 
 def _decided(cur: Cursor, item: Item) -> None:
-    _update(cur, APPEALS, str(item.aggregate_id), status="decided", outcome=item.event.outcome)
+    _update(cur, APPEALS, item.aggregate_key, status="decided", outcome=item.get("outcome"))
 
 
 def _deadline_passed(cur: Cursor, item: Item) -> None:
-    lapsed = set(json.loads(_appeal_row(cur, item)["lapsed"])) | {item.event.kind}
-    _update(cur, APPEALS, str(item.aggregate_id), lapsed=_json(sorted(lapsed)))
+    lapsed = set(json.loads(_appeal_row(cur, item)["lapsed"])) | {item.get("kind")}
+    _update(cur, APPEALS, item.aggregate_key, lapsed=_json(sorted(lapsed)))
 
 
 _HANDLERS: dict[tuple[str, str], Callable[[Cursor, Item], None]] = {

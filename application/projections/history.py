@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from application.persistence.database import Cursor
 from application.projections.base import Item, View
-from application.projections.ledger import event_digest
 from application.projections.topics import topic_parts
 
 TABLE = "regledger_history"
@@ -15,11 +13,11 @@ TABLE = "regledger_history"
 CAUSE_FIELDS = ("appeal_id", "directive_id")
 
 
-def causation_of(event: Any) -> str | None:
+def causation_of(item: Item) -> str | None:
     """The id of the record that caused an event, where it has one."""
     for name in CAUSE_FIELDS:
-        value = getattr(event, name, None)
-        if value is not None and value != event.originator_id:
+        value = item.get(name)
+        if value is not None and value != item.aggregate_id:
             return str(value)
     return None
 
@@ -54,25 +52,22 @@ class HistoryView(View):
     def apply(self, cur: Cursor, items: Sequence[Item]) -> None:
         rows = []
         for item in items:
-            event = item.event
-            actor = getattr(event, "actor", None)
-            effective = getattr(event, "effective_at", None)
-            digest = event_digest(
-                event.originator_id, event.originator_version, item.topic, item.state
-            )
+            actor = item.get("actor")
+            effective = item.get("effective_at")
+            digest = item.digest
             kind, name = topic_parts(item.topic)
             rows.append(
                 (
                     item.position,
-                    str(event.originator_id),
+                    item.aggregate_key,
                     kind,
-                    event.originator_version,
+                    item.version,
                     name,
                     actor.org if actor else None,
                     str(actor.role) if actor else None,
                     effective.isoformat() if effective else None,
-                    event.timestamp.isoformat(),
-                    causation_of(event),
+                    item.get("timestamp").isoformat(),
+                    causation_of(item),
                     digest.leaf_hash.hex(),
                     digest.state_json,
                 )

@@ -9,70 +9,21 @@ written by this view but are neither part of its digest nor of the tables it reb
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from application.audit.errors import SigningUnavailableError
 from application.audit.heads import CREATE_HEADS, SignedTreeHead, TreeHeadSigner, insert_heads
 from application.context import Clock, utc_now
-from application.ledger.canonical import canonical_event_bytes
-from application.ledger.merkle import MerkleLog, leaf_hash, root_hash
+from application.ledger.merkle import MerkleLog, root_hash
 from application.persistence.database import Cursor, Database
 from application.projections.base import Item, View
 
 LEAVES_TABLE = "regledger_ledger_leaves"
 NODES_TABLE = "regledger_ledger_nodes"
-
-
-# json.dumps(value, **these) is JSONEncoder(**these).encode(value); built once, not per event.
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)
-_PLAIN = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
-
-
-@dataclass(frozen=True)
-class EventDigest:
-    """One stored event's ledger leaf hash, and its state as canonical JSON text."""
-
-    leaf_hash: bytes
-    state_json: str
-
-
-@lru_cache(maxsize=4096, typed=True)  # each view of a batch asks for the same events' digests
-def event_digest(originator_id: UUID | str, version: int, topic: str, state: bytes) -> EventDigest:
-    """The leaf hash of one stored event and its state as sorted, compact JSON.
-
-    Equal to hashing `canonical_event_bytes(...)` and to `json.dumps(json.loads(state),
-    sort_keys=True, separators=(",", ":"))`, from one parse of the state. Anything unusual
-    (an id that is not a UUID object, a state that is not canonical-able) takes the
-    reference path, which raises the reference errors.
-    """
-    if isinstance(originator_id, UUID) and type(version) is int and isinstance(topic, str):
-        try:
-            value = json.loads(bytes(state))
-            body = _CANONICAL.encode(value)
-            leaf = (
-                f'{{"originator_id":"{originator_id}","originator_version":{version},'
-                f'"state":{body},"topic":{_CANONICAL.encode(topic)}}}'
-            ).encode()
-        except ValueError:  # JSONDecodeError and UnicodeError included
-            pass
-        else:
-            return EventDigest(leaf_hash(leaf), body if body.isascii() else _PLAIN.encode(value))
-    canonical = canonical_event_bytes(originator_id, version, topic, state)
-    return EventDigest(leaf_hash(canonical), _PLAIN.encode(json.loads(bytes(state))))
-
-
-def event_leaf_hash(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
-    """The ledger leaf hash of one stored event."""
-    return event_digest(originator_id, version, topic, state).leaf_hash
 
 
 class SqlSubtreeStore:
@@ -151,7 +102,7 @@ class LedgerView(View):
         leaves: list[tuple[int, int, bytes]] = []
         heads: list[SignedTreeHead] = []
         for item in items:
-            value = event_leaf_hash(item.aggregate_id, item.version, item.topic, item.state)
+            value = item.digest.leaf_hash
             leaves.append((log.append(value), item.position, value))
             if self.signer is not None and self.signer.due(log.size):
                 heads.append(self.signer.sign(log.size, log.root()))

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, Tracking
 
 from application.persistence.database import Database
 from application.projections.base import Item, View
+from application.projections.decoding import EventDecoder
 
 log = logging.getLogger("regledger.projections")
 
@@ -46,6 +47,7 @@ class ProjectionRunner:
     ) -> None:
         self.source = source_recorder
         self.mapper = mapper
+        self.decoder = EventDecoder(mapper)
         self.target = target
         self.tracking = tracking_recorder
         self.views = list(views)
@@ -94,8 +96,10 @@ class ProjectionRunner:
         )
         if not notifications:
             return 0
+        decoder = self.decoder
         items = [
-            Item(n.id, n.topic, self.mapper.to_domain_event(n), n.state) for n in notifications
+            Item(n.id, n.topic, n.originator_id, n.originator_version, n.state, decoder)
+            for n in notifications
         ]
         last = items[-1].position
         try:

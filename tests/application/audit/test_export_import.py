@@ -130,7 +130,7 @@ def test_an_edited_event_is_refused_by_its_leaf_hash(exported, target):
 
 
 def test_an_edited_event_with_a_recomputed_leaf_is_refused_by_the_root(exported, target):
-    from application.projections.ledger import event_leaf_hash
+    from application.projections.digests import event_leaf_hash
 
     lines = _lines(exported)
     event = lines[4]

@@ -12,7 +12,8 @@ from application.audit.service import AuditLedger
 from application.ledger.merkle import MerkleLog
 from application.ledger.signing import verify_tree_head
 from application.persistence.store import parse_url
-from application.projections.ledger import LEAVES_TABLE, event_leaf_hash, ledger_of
+from application.projections.digests import event_leaf_hash
+from application.projections.ledger import LEAVES_TABLE, ledger_of
 from application.system import System
 from tests.application.audit.conftest import EVERY, tell_story
 from tests.application.audit.tamper import Tamper

@@ -7,7 +7,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from application.audit.heads import HEADS_TABLE
 from application.audit.verify import verify
-from application.projections.ledger import LEAVES_TABLE, enable_signing, event_leaf_hash, ledger_of
+from application.projections.digests import event_leaf_hash
+from application.projections.ledger import LEAVES_TABLE, enable_signing, ledger_of
 from tests.application.audit.conftest import EVERY
 from tests.application.audit.tamper import Tamper
 from tests.application.story import PROVIDER, Story, ctx

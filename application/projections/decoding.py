@@ -1,0 +1,131 @@
+"""Stored events as the views read them: parsed once, each field decoded alone when asked for.
+
+The views read a few fields of each event, and the ledger needs the parsed state anyway, so
+the runner does not build whole domain events. A field is decoded the way the project's
+transcoder decodes a whole state (the transcoder's object hook on every JSON object, inner
+ones first, then JSON arrays into tuples), so it equals the same attribute of the event the
+mapper builds; a field the state lacks is the event class's default, as on the real event.
+Anything the shortcut cannot vouch for is read from the mapper's event instead: an event
+whose class has moved on since it was stored (upcasting), a mapper with a cipher or a
+compressor, or a transcoder other than the project's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoding, find_id_convertor
+from eventsourcing.utils import resolve_topic
+from pydantic import BaseModel
+
+from application.persistence.transcoding import RegledgerTranscoder
+
+SHARED_LIMIT = 4096  # decoded values kept for sharing; the set starts afresh when full
+
+
+class EventDecoder:
+    """Reads stored events for the views: one parse shared, fields decoded one by one."""
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.mapper = mapper
+        transcoder = mapper.transcoder
+        self.lazy = (
+            type(transcoder) is RegledgerTranscoder
+            and mapper.cipher is None
+            and mapper.compressor is None
+        )
+        # The hook json.loads hands every JSON object to when the transcoder decodes a state.
+        self._hook = transcoder.decoder.object_hook if self.lazy else None  # type: ignore[attr-defined]
+        self._names: dict[str, Transcoding] = transcoder.names if self.lazy else {}  # type: ignore[attr-defined]
+        self._shared: dict[tuple[str, Any], Any] = {}
+
+    def parse(self, state: bytes) -> Any:
+        """The stored state as plain JSON values (strict UTF-8, as the transcoder reads it)."""
+        return json.loads(bytes(state).decode("utf-8"))
+
+    def readable(self, topic: str, value: Any) -> type | None:
+        """The event class, when the parsed state can be read field by field; else None."""
+        if not self.lazy or type(value) is not dict:
+            return None
+        cls = resolve_topic(topic)
+        if value.get("class_version", 1) != getattr(cls, "class_version", 1):
+            return None  # the mapper upcasts it
+        return cls
+
+    def originator_id(self, cls: type, originator_id: UUID | str) -> Any:
+        """The originator id as the mapper converts it for this event class."""
+        return find_id_convertor(cls, cast(Hashable, type(originator_id)))(originator_id)
+
+    def event(self, topic: str, originator_id: UUID | str, version: int, state: bytes) -> Any:
+        """The whole domain event, from the mapper."""
+        stored = StoredEvent(originator_id, version, topic, state)  # type: ignore[arg-type]
+        return self.mapper.to_domain_event(stored)
+
+    def field(self, raw: Any) -> Any:
+        """One field's parsed JSON value, decoded as the transcoder decodes a whole state."""
+        if type(raw) is dict and len(raw) == 2 and "_data_" in raw:
+            name = raw.get("_type_")
+            transcoding = self._names.get(name)  # type: ignore[arg-type]
+            if transcoding is not None:
+                data = raw["_data_"]
+                if type(data) is str:  # an id or a time: nothing inside to decode first
+                    key: Any = data
+                    if transcoding.type is not UUID:
+                        return transcoding.decode(data)
+                else:
+                    key = _flat_key(data)
+                    if key is None:
+                        return self._decode(raw)
+                # Immutable values are shared: equal stored data decodes to one equal instance.
+                value = self._shared.get((name, key))  # type: ignore[arg-type]
+                if value is None:
+                    value = self._decode(raw)
+                    if _immutable(value):
+                        if len(self._shared) >= SHARED_LIMIT:
+                            self._shared.clear()
+                        self._shared[(name, key)] = value  # type: ignore[index]
+                return value
+        return self._decode(raw)
+
+    def _decode(self, raw: Any) -> Any:
+        return _tuples(self._objects(raw))
+
+    def _objects(self, raw: Any) -> Any:
+        if type(raw) is dict:
+            return self._hook({k: self._objects(v) for k, v in raw.items()})  # type: ignore[misc]
+        if type(raw) is list:
+            return [self._objects(v) for v in raw]
+        return raw
+
+
+def _flat_key(data: Any) -> tuple[Any, ...] | None:
+    """A hashable copy of a value object's data made of text and lists of text, else None."""
+    if type(data) is not dict or "_type_" in data:
+        return None
+    key: list[tuple[str, Any]] = []
+    for k, v in data.items():
+        if type(v) is str or v is None:
+            key.append((k, v))
+        elif type(v) is list and all(type(x) is str for x in v):
+            key.append((k, tuple(v)))
+        else:
+            return None
+    return tuple(key)
+
+
+def _immutable(value: Any) -> bool:
+    if type(value) is UUID:
+        return True
+    return isinstance(value, BaseModel) and bool(value.model_config.get("frozen"))
+
+
+def _tuples(value: Any) -> Any:
+    # What RegledgerTranscoder.decode does to the object hook's output.
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value

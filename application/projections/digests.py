@@ -1,0 +1,57 @@
+"""One stored event's ledger leaf hash and canonical state, from one parse of its state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from application.ledger.canonical import canonical_event_bytes
+from application.ledger.merkle import leaf_hash
+
+# json.dumps(value, **these) is JSONEncoder(**these).encode(value); built once, not per event.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+_PLAIN = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class EventDigest:
+    """One stored event's ledger leaf hash, and its state as canonical JSON text."""
+
+    leaf_hash: bytes
+    state_json: str
+
+
+def event_digest(
+    originator_id: UUID | str, version: int, topic: str, state: bytes, value: Any = None
+) -> EventDigest:
+    """The leaf hash of one stored event and its state as sorted, compact JSON.
+
+    Equal to hashing `canonical_event_bytes(...)` and to `json.dumps(json.loads(state),
+    sort_keys=True, separators=(",", ":"))`, from one parse of the state (`value`, when the
+    caller has parsed it already). Anything unusual (an id that is not a UUID object, a state
+    that is not canonical-able) takes the reference path, which raises the reference errors.
+    """
+    if isinstance(originator_id, UUID) and type(version) is int and isinstance(topic, str):
+        try:
+            if value is None:
+                value = json.loads(bytes(state))
+            body = _CANONICAL.encode(value)
+            leaf = (
+                f'{{"originator_id":"{originator_id}","originator_version":{version},'
+                f'"state":{body},"topic":{_CANONICAL.encode(topic)}}}'
+            ).encode()
+        except ValueError:  # JSONDecodeError and UnicodeError included
+            pass
+        else:
+            return EventDigest(leaf_hash(leaf), body if body.isascii() else _PLAIN.encode(value))
+    canonical = canonical_event_bytes(originator_id, version, topic, state)
+    return EventDigest(leaf_hash(canonical), _PLAIN.encode(json.loads(bytes(state))))
+
+
+def event_leaf_hash(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+    """The ledger leaf hash of one stored event."""
+    return event_digest(originator_id, version, topic, state).leaf_hash
