@@ -181,9 +181,13 @@ def _act_basis(
     )
 
 
+# json.dumps(item, **these) is JSONEncoder(**these).encode(item); built once, not per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def canonical(item: Any) -> str:
     """Canonical JSON: sorted keys, no spaces (so equal items are equal text)."""
-    return json.dumps(item, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(item)
 
 
 def directive_at(facts: Sequence[Fact], at: datetime) -> DirectiveState:

@@ -20,8 +20,12 @@ APPEALS = "regledger_appeals"
 _TABLES = {"model": MODELS, "directive": DIRECTIVES, "appeal": APPEALS}
 
 
+# json.dumps(value, **these) is JSONEncoder(**these).encode(value); built once, not per call.
+_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return _JSON.encode(value)
 
 
 def _scope_json(scope: Any) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -11,10 +12,20 @@ from application.ledger.canonical import canonical_event_bytes
 from application.ledger.merkle import leaf_hash
 
 # json.dumps(value, **these) is JSONEncoder(**these).encode(value); built once, not per event.
+# A value parsed from JSON holds no cycles, so the encoders need not look for them.
 _CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+    check_circular=False,
 )
-_PLAIN = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_PLAIN = json.JSONEncoder(sort_keys=True, separators=(",", ":"), check_circular=False)
+
+
+@lru_cache(maxsize=256)
+def _topic_json(topic: str) -> str:
+    return _CANONICAL.encode(topic)
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ def event_digest(
             body = _CANONICAL.encode(value)
             leaf = (
                 f'{{"originator_id":"{originator_id}","originator_version":{version},'
-                f'"state":{body},"topic":{_CANONICAL.encode(topic)}}}'
+                f'"state":{body},"topic":{_topic_json(topic)}}}'
             ).encode()
         except ValueError:  # JSONDecodeError and UnicodeError included
             pass
