@@ -158,6 +158,11 @@ class View(ABC):
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
 
+    @property
+    def writes_evidence(self) -> bool:
+        """True when the view also writes what cannot be rebuilt from the log."""
+        return False
+
     @abstractmethod
     def create_statements(self) -> list[str]:
         """CREATE TABLE/INDEX IF NOT EXISTS statements (portable SQL, `?` placeholders)."""

@@ -80,6 +80,11 @@ class LedgerView(View):
     def __init__(self, signer: TreeHeadSigner | None = None) -> None:
         self.signer = signer
 
+    @property
+    def writes_evidence(self) -> bool:
+        """Signed heads are evidence: with a signer, its commits must reach the disk."""
+        return self.signer is not None
+
     def create_statements(self) -> list[str]:
         return [
             f"CREATE TABLE IF NOT EXISTS {LEAVES_TABLE} ("

@@ -103,14 +103,19 @@ class ProjectionRunner:
         ]
         last = items[-1].position
         try:
-            with self.target.transaction() as cur:
+            # Views and tracking records are rebuilt from the log, so their commits need not
+            # wait for the disk; signed tree heads are evidence, so their commits do.
+            durable = any(view.writes_evidence for view in self.views)
+            with self.target.transaction(durable=durable) as cur:
                 if self.target.is_postgres:
                     cur.execute("SELECT pg_try_advisory_xact_lock(?) AS ok", (ADVISORY_LOCK_KEY,))
                     if not cur.fetchone()["ok"]:
                         self._applied = None
                         return 0
+                first = items[0].position
                 for view in self.views:
-                    todo = [i for i in items if i.position > positions[view.name]]
+                    done = positions[view.name]
+                    todo = items if done < first else [i for i in items if i.position > done]
                     if todo:
                         view.apply(cur, todo)
                         self.tracking._insert_tracking(  # type: ignore[attr-defined]  # noqa: SLF001

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from application.context import CommandContext
+from application.persistence.database import Cursor
 from application.persistence.store import parse_url
+from application.projections.base import Item, View
 from application.system import System
 from domain.actor import Actor
 
 PROVIDER = CommandContext(Actor(org="anthropic", role="provider"))
+NORMAL, FULL = 1, 2  # SQLite's `synchronous` levels
 
 
 def _history_positions(system: System) -> list[int]:
@@ -41,3 +47,49 @@ def test_wait_for_returns_once_the_background_runner_reaches_the_position(store_
         assert _history_positions(system) == [result.position]
     finally:
         system.close()
+
+
+class _SynchronousProbe(View):
+    """Records the SQLite `synchronous` level each batch of the runner runs at."""
+
+    name = "view:probe"
+    tables = ()
+
+    def __init__(self) -> None:
+        self.levels: list[int] = []
+
+    def create_statements(self) -> list[str]:
+        return []
+
+    def apply(self, cur: Cursor, items: Sequence[Item]) -> None:
+        cur.execute("PRAGMA synchronous")
+        self.levels.append(int(cur.fetchone()[0]))
+
+    def digest_queries(self) -> list[str]:
+        return []
+
+
+def _batch_synchronous(store_url: str, clock, signing_key: Ed25519PrivateKey | None) -> list[int]:  # type: ignore[no-untyped-def]
+    system = System(parse_url(store_url), clock=clock, signing_key=signing_key)
+    probe = _SynchronousProbe()
+    system.runner.views.append(probe)
+    try:
+        system.app.register_model(PROVIDER, "Fable 5", "frontier model")
+        system.runner.catch_up()
+    finally:
+        system.close()
+    return probe.levels
+
+
+def test_view_batches_commit_without_waiting_for_the_disk_when_no_heads_are_signed(
+    store_url, clock
+):
+    if not store_url.startswith("sqlite:"):
+        pytest.skip("only a SQLite file has a per-commit disk wait to skip")
+    assert _batch_synchronous(store_url, clock, None) == [NORMAL]
+
+
+def test_view_batches_commit_durably_when_the_ledger_signs_heads(store_url, clock):
+    if not store_url.startswith("sqlite:"):
+        pytest.skip("only a SQLite file has a per-commit disk wait to skip")
+    assert _batch_synchronous(store_url, clock, Ed25519PrivateKey.generate()) == [FULL]
