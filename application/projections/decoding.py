@@ -72,18 +72,15 @@ class EventDecoder:
             if transcoding is not None:
                 data = raw["_data_"]
                 if type(data) is str:  # an id or a time: nothing inside to decode first
-                    key: Any = data
-                    if transcoding.type is not UUID:
-                        return transcoding.decode(data)
-                else:
-                    key = _flat_key(data)
-                    if key is None:
-                        return self._decode(raw)
-                # Immutable values are shared: equal stored data decodes to one equal instance.
+                    return transcoding.decode(data)
+                key = _flat_key(data)
+                if key is None:
+                    return self._decode(raw)
+                # Frozen value objects are shared: equal stored data decodes to one equal instance.
                 value = self._shared.get((name, key))  # type: ignore[arg-type]
                 if value is None:
                     value = self._decode(raw)
-                    if _immutable(value):
+                    if _frozen(value):
                         if len(self._shared) >= SHARED_LIMIT:
                             self._shared.clear()
                         self._shared[(name, key)] = value  # type: ignore[index]
@@ -116,9 +113,7 @@ def _flat_key(data: Any) -> tuple[Any, ...] | None:
     return tuple(key)
 
 
-def _immutable(value: Any) -> bool:
-    if type(value) is UUID:
-        return True
+def _frozen(value: Any) -> bool:
     return isinstance(value, BaseModel) and bool(value.model_config.get("frozen"))
 
 
