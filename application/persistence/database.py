@@ -55,6 +55,7 @@ class Database:
             with self.datastore.transaction(commit=commit) as curs:
                 yield Cursor(self, curs)
             return
+        assert isinstance(self.datastore, SQLiteDatastore)
         with self.datastore.get_connection(commit=commit) as conn:
             with conn.cursor() as pragma:
                 pragma.execute("PRAGMA synchronous=NORMAL")
