@@ -158,9 +158,13 @@ class View(ABC):
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
 
-    @property
-    def writes_evidence(self) -> bool:
-        """True when the view also writes what cannot be rebuilt from the log."""
+    def writes_evidence(self, db: Database, count: int) -> bool:
+        """True when applying `count` more events also writes what the log cannot rebuild.
+
+        Asked before the batch's transaction opens, so that only such batches wait for
+        the disk (the runner is the views' only writer, so the view's state read here is
+        the state the batch starts from).
+        """
         return False
 
     @abstractmethod

@@ -80,10 +80,14 @@ class LedgerView(View):
     def __init__(self, signer: TreeHeadSigner | None = None) -> None:
         self.signer = signer
 
-    @property
-    def writes_evidence(self) -> bool:
-        """Signed heads are evidence: with a signer, its commits must reach the disk."""
-        return self.signer is not None
+    def writes_evidence(self, db: Database, count: int) -> bool:
+        """Signed heads are evidence: a batch that signs one must reach the disk."""
+        if self.signer is None:
+            return False
+        row = db.read_single(f"SELECT MAX(leaf_index) AS m FROM {LEAVES_TABLE}")
+        size = 0 if row is None or row["m"] is None else int(row["m"]) + 1
+        every = self.signer.every
+        return (size + count) // every > size // every
 
     def create_statements(self) -> list[str]:
         return [

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Mapper, Tracking
 
@@ -16,6 +19,22 @@ from application.projections.decoding import EventDecoder
 log = logging.getLogger("regledger.projections")
 
 ADVISORY_LOCK_KEY = 0x7265676C  # one projection writer at a time on PostgreSQL
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Reference counting frees a batch's objects; cycle collection waits for its end.
+
+    A batch allocates many short-lived objects that survive long enough to be promoted,
+    and each promotion wave would trigger a full collection over the whole heap.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class ProjectionTimeoutError(TimeoutError):
@@ -96,26 +115,39 @@ class ProjectionRunner:
         )
         if not notifications:
             return 0
+        with _cycle_collection_paused():
+            return self._apply(notifications, positions)
+
+    def _apply(self, notifications: Sequence[Any], positions: dict[str, int]) -> int:
         decoder = self.decoder
         items = [
             Item(n.id, n.topic, n.originator_id, n.originator_version, n.state, decoder)
             for n in notifications
         ]
         last = items[-1].position
+        first = items[0].position
+        todos = {
+            view.name: items
+            if positions[view.name] < first
+            else [i for i in items if i.position > positions[view.name]]
+            for view in self.views
+        }
+        # Views and tracking records are rebuilt from the log, so their commits need not
+        # wait for the disk; a batch that signs a tree head writes evidence, so it does.
+        durable = any(
+            view.writes_evidence(self.target, len(todos[view.name]))
+            for view in self.views
+            if todos[view.name]
+        )
         try:
-            # Views and tracking records are rebuilt from the log, so their commits need not
-            # wait for the disk; signed tree heads are evidence, so their commits do.
-            durable = any(view.writes_evidence for view in self.views)
             with self.target.transaction(durable=durable) as cur:
                 if self.target.is_postgres:
                     cur.execute("SELECT pg_try_advisory_xact_lock(?) AS ok", (ADVISORY_LOCK_KEY,))
                     if not cur.fetchone()["ok"]:
                         self._applied = None
                         return 0
-                first = items[0].position
                 for view in self.views:
-                    done = positions[view.name]
-                    todo = items if done < first else [i for i in items if i.position > done]
+                    todo = todos[view.name]
                     if todo:
                         view.apply(cur, todo)
                         self.tracking._insert_tracking(  # type: ignore[attr-defined]  # noqa: SLF001

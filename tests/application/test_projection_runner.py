@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 import pytest
@@ -69,13 +70,17 @@ class _SynchronousProbe(View):
         return []
 
 
-def _batch_synchronous(store_url: str, clock, signing_key: Ed25519PrivateKey | None) -> list[int]:  # type: ignore[no-untyped-def]
-    system = System(parse_url(store_url), clock=clock, signing_key=signing_key)
+def _batch_synchronous(  # type: ignore[no-untyped-def]
+    store_url: str, clock, signing_key: Ed25519PrivateKey | None, models: int = 1
+) -> list[int]:
+    """The level of each batch when `models` are registered one batch each (heads every 2)."""
+    system = System(parse_url(store_url), clock=clock, signing_key=signing_key, tree_head_every=2)
     probe = _SynchronousProbe()
     system.runner.views.append(probe)
     try:
-        system.app.register_model(PROVIDER, "Fable 5", "frontier model")
-        system.runner.catch_up()
+        for n in range(models):
+            system.app.register_model(PROVIDER, f"Fable {n}", "frontier model")
+            system.runner.catch_up()
     finally:
         system.close()
     return probe.levels
@@ -86,10 +91,28 @@ def test_view_batches_commit_without_waiting_for_the_disk_when_no_heads_are_sign
 ):
     if not store_url.startswith("sqlite:"):
         pytest.skip("only a SQLite file has a per-commit disk wait to skip")
-    assert _batch_synchronous(store_url, clock, None) == [NORMAL]
+    assert _batch_synchronous(store_url, clock, None, models=3) == [NORMAL] * 3
 
 
-def test_view_batches_commit_durably_when_the_ledger_signs_heads(store_url, clock):
+def test_only_the_batches_that_sign_a_tree_head_commit_durably(store_url, clock):
     if not store_url.startswith("sqlite:"):
         pytest.skip("only a SQLite file has a per-commit disk wait to skip")
-    assert _batch_synchronous(store_url, clock, Ed25519PrivateKey.generate()) == [FULL]
+    levels = _batch_synchronous(store_url, clock, Ed25519PrivateKey.generate(), models=4)
+    # Ledger sizes 1, 2, 3, 4: heads are signed at 2 and 4.
+    assert levels == [NORMAL, FULL, NORMAL, FULL]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_leaves_cycle_collection_as_it_found_it(store_url, clock, enabled: bool):
+    system = System(parse_url(store_url), clock=clock)
+    was = gc.isenabled()
+    try:
+        system.app.register_model(PROVIDER, "Fable 5", "frontier model")
+        if not enabled:
+            gc.disable()
+        assert system.runner.run_once() == 1
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
+        system.close()
