@@ -39,8 +39,8 @@ class Mode:
     questions: int
 
 
-QUICK = Mode("quick", 2.0, 3, (1_000, 10_000, 100_000), 1_500)
-FULL = Mode("full", 5.0, 3, (1_000, 10_000, 100_000, 1_000_000), 4_000)
+QUICK = Mode("quick", 2.0, 5, (1_000, 10_000, 100_000), 1_500)
+FULL = Mode("full", 5.0, 5, (1_000, 10_000, 100_000, 1_000_000), 4_000)
 
 
 def say(message: str) -> None:
