@@ -7,8 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from interfaces.api.app import app_from_settings
-from interfaces.api.auth import Caller
-from interfaces.api.commands import Invocation
+from interfaces.api.commands import Command, Invocation
 from interfaces.api.schemas import ModelRegistration
 
 ACK = {"id": "00000000-0000-0000-0000-000000000000", "version": 1, "position": 1}
@@ -62,8 +61,9 @@ def create_bare_async_app() -> FastAPI:
 def create_stacked_app() -> FastAPI:
     """The real API with diagnostic routes, to attribute the gap to the bare endpoint.
 
-    `/bench/stack/models` validates the command body behind the real authentication
-    dependency and returns a constant; `/bench/stack/access` returns a constant decision;
+    `/bench/stack/models` validates the command body and resolves the commands' real
+    dependency (authentication, preconditions), then returns a constant;
+    `/bench/stack/access` returns a constant decision;
     `/bench/stack/register` runs the real registration with a single thread-pool hop.
     Each goes through every middleware of the real app; the routes are matched first, so
     that they do not pay for matching the app's own routes.
@@ -72,8 +72,8 @@ def create_stacked_app() -> FastAPI:
     own = len(app.router.routes)
 
     @app.post("/bench/stack/models", status_code=201)
-    def stack_post(body: ModelRegistration, caller: Caller) -> dict[str, object]:
-        """The command's body and authentication, then a constant."""
+    def stack_post(body: ModelRegistration, cmd: Command) -> dict[str, object]:
+        """The command's body and its real dependency (authentication, headers), a constant."""
         return ACK
 
     @app.get("/bench/stack/access")

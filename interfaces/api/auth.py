@@ -66,14 +66,4 @@ async def get_app(request: Request) -> Regledger:
 
 
 Viewer = Annotated[Principal | None, Security(bearer)]
-
-
-async def caller(principal: Viewer) -> Principal:
-    """The calling principal; commands refuse anonymous callers."""
-    if principal is None:
-        raise Unauthenticated(NEEDS_TOKEN)
-    return principal
-
-
 App = Annotated[Regledger, Depends(get_app)]
-Caller = Annotated[Principal, Depends(caller)]
