@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, OperationalError, Recording
 from eventsourcing.utils import Environment, EnvType
 
 from application.context import Clock, CommandContext, CommandResult, utc_now
@@ -107,6 +107,12 @@ class Regledger(Application):
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.events.recorder.select_events(aggregate_id, limit=1))
 
+    def _recorded(self, aggregate_id: UUID, version: int) -> bool:
+        """Whether the log holds this version of the aggregate."""
+        return bool(
+            self.events.recorder.select_events(aggregate_id, gt=version - 1, lte=version, limit=1)
+        )
+
     @staticmethod
     def _check_version(ctx: CommandContext, aggregate: Aggregate) -> None:
         if ctx.expected_version is not None and ctx.expected_version != aggregate.version:
@@ -138,6 +144,17 @@ class Regledger(Application):
             raise ConcurrencyError(
                 "another command changed the same record first; reload and retry"
             ) from None
+        except OperationalError:
+            # PostgreSQL inserts run in a pipeline, where a clash is now and then reported
+            # as "pipeline aborted" instead of its own IntegrityError. Nothing was recorded
+            # (the transaction rolled back): answer as for a clash when one is there to see,
+            # else the store really failed.
+            self.replay_idempotent(ctx)
+            if any(self._recorded(a.id, a.version) for a in (primary, *others)):
+                raise ConcurrencyError(
+                    "another command changed the same record first; reload and retry"
+                ) from None
+            raise
         position = max(r.notification.id for r in recordings)
         return CommandResult(primary.id, primary.version, position, dict(extra))
 

@@ -77,10 +77,17 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         self.sql_create_statements.append(SQL(CREATE_IDEMPOTENCY))  # type: ignore[arg-type]
 
-    def _insert_events(
+    def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
+        # After the library has locked the events table and inserted the events: racing
+        # writers are then already serialised, so the record's key clash (another attempt
+        # with the same key committed first) fails at once as an IntegrityError, inside
+        # the library's error handling, and never waits on an uncommitted row in a pipeline
+        # that could then report it as "pipeline aborted".
+        super()._insert_stored_events(curs, stored_events, **kwargs)
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         if record is not None:
-            curs.execute(INSERT_IDEMPOTENCY.format("%s"), record.params())
+            # Its own cursor: the library reads the events' new positions from `curs`.
+            with curs.connection.cursor() as own:
+                own.execute(INSERT_IDEMPOTENCY.format("%s"), record.params())
