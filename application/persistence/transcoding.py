@@ -59,12 +59,13 @@ class RegledgerTranscoder(JSONTranscoder):
 
     def decode(self, data: bytes) -> Any:
         """Decode, turning JSON arrays back into the tuples events hold."""
-        return _tuples(super().decode(data))
+        return arrays_as_tuples(super().decode(data))
 
 
-def _tuples(value: Any) -> Any:
+def arrays_as_tuples(value: Any) -> Any:
+    """A decoded JSON value with every array, at any depth, turned into a tuple."""
     if isinstance(value, list):
-        return tuple(_tuples(v) for v in value)
+        return tuple(arrays_as_tuples(v) for v in value)
     if isinstance(value, dict):
-        return {k: _tuples(v) for k, v in value.items()}
+        return {k: arrays_as_tuples(v) for k, v in value.items()}
     return value

@@ -21,7 +21,7 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoding, find_id_
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
-from application.persistence.transcoding import RegledgerTranscoder
+from application.persistence.transcoding import RegledgerTranscoder, arrays_as_tuples
 
 SHARED_LIMIT = 4096  # decoded values kept for sharing; the set starts afresh when full
 
@@ -88,7 +88,7 @@ class EventDecoder:
         return self._decode(raw)
 
     def _decode(self, raw: Any) -> Any:
-        return _tuples(self._objects(raw))
+        return arrays_as_tuples(self._objects(raw))  # as RegledgerTranscoder.decode does
 
     def _objects(self, raw: Any) -> Any:
         if type(raw) is dict:
@@ -115,12 +115,3 @@ def _flat_key(data: Any) -> tuple[Any, ...] | None:
 
 def _frozen(value: Any) -> bool:
     return isinstance(value, BaseModel) and bool(value.model_config.get("frozen"))
-
-
-def _tuples(value: Any) -> Any:
-    # What RegledgerTranscoder.decode does to the object hook's output.
-    if isinstance(value, list):
-        return tuple(_tuples(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _tuples(v) for k, v in value.items()}
-    return value

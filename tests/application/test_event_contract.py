@@ -35,6 +35,18 @@ AGGREGATES: tuple[type[Aggregate], ...] = (Model, Directive, Appeal)
 CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 
 
+def old_suspension_state(now: str) -> bytes:
+    """A stored `Suspended` of the first shape: without the fields added since."""
+    old_shape = {
+        "actor": {"_type_": "actor", "_data_": {"org": "anthropic", "role": "provider"}},
+        "effective_at": {"_type_": "datetime_iso", "_data_": now},
+        "reason": "blanket shutdown",
+        "scope": {"_type_": "scope", "_data_": {"user_classes": ["*"], "jurisdictions": ["*"]}},
+        "timestamp": {"_type_": "datetime_iso", "_data_": now},
+    }
+    return json.dumps(old_shape, sort_keys=True, separators=(",", ":")).encode()
+
+
 def event_classes() -> Iterator[type[CanMutateAggregate[Any]]]:
     """Every event class the three aggregates record.
 
@@ -261,14 +273,7 @@ def test_a_stored_suspension_from_before_appeal_links_loads_with_the_default(app
     story = Story(app).register_models()
     model_id = story.fable
     app.suspend_model(ctx(PROVIDER), model_id, FOREIGN_NATIONALS, "comply")
-    old_shape = {
-        "actor": {"_type_": "actor", "_data_": {"org": "anthropic", "role": "provider"}},
-        "effective_at": {"_type_": "datetime_iso", "_data_": app.clock().isoformat()},
-        "reason": "blanket shutdown",
-        "scope": {"_type_": "scope", "_data_": {"user_classes": ["*"], "jurisdictions": ["*"]}},
-        "timestamp": {"_type_": "datetime_iso", "_data_": app.clock().isoformat()},
-    }
-    state = json.dumps(old_shape, sort_keys=True, separators=(",", ":")).encode()
+    state = old_suspension_state(app.clock().isoformat())
     app.recorder.insert_events([StoredEvent(model_id, 3, Model.Suspended.TOPIC, state)])
 
     suspended = app.aggregate_events(model_id)[-1]

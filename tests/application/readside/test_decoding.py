@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 from uuid import uuid4
 
@@ -16,7 +15,12 @@ from application.projections.digests import event_digest
 from application.service import Regledger
 from domain.model import Model
 from tests.application.story import PROVIDER, Story, ctx, play_every_act
-from tests.application.test_event_contract import ContractNote, _v1_row, scheduler_events
+from tests.application.test_event_contract import (
+    ContractNote,
+    _v1_row,
+    old_suspension_state,
+    scheduler_events,
+)
 
 
 def _items(app: Regledger) -> list[tuple[Item, Any]]:
@@ -54,14 +58,7 @@ def test_every_field_of_every_event_reads_as_the_mappers_event_has_it(app, clock
 
 def test_a_field_missing_from_an_old_stored_event_reads_as_the_class_default(app):
     story = Story(app).register_models()
-    old_shape = {
-        "actor": {"_type_": "actor", "_data_": {"org": "anthropic", "role": "provider"}},
-        "effective_at": {"_type_": "datetime_iso", "_data_": app.clock().isoformat()},
-        "reason": "blanket shutdown",
-        "scope": {"_type_": "scope", "_data_": {"user_classes": ["*"], "jurisdictions": ["*"]}},
-        "timestamp": {"_type_": "datetime_iso", "_data_": app.clock().isoformat()},
-    }
-    state = json.dumps(old_shape, sort_keys=True, separators=(",", ":")).encode()
+    state = old_suspension_state(app.clock().isoformat())
     app.recorder.insert_events([StoredEvent(story.fable, 2, Model.Suspended.TOPIC, state)])
     item = _items(app)[-1][0]
     assert item.get("reason") == "blanket shutdown"
