@@ -14,22 +14,10 @@ from pydantic_core import to_jsonable_python
 from application.service import Regledger
 from domain.actor import Actor
 from domain.appeal import Appeal
+from domain.visibility import event_fields
 from interfaces.api.visibility import sees_confidential
 
 Kind = Literal["model", "directive", "appeal"]
-
-# Envelope attributes shown beside the event's own fields, not among them.
-_ENVELOPE = frozenset(
-    {
-        "originator_id",
-        "originator_version",
-        "originator_topic",
-        "timestamp",
-        "actor",
-        "effective_at",
-    }
-)
-_CONFIDENTIAL_FIELDS = frozenset({"title", "summary", "signatories", "document_sha256"})
 
 
 class HistoryEvent(BaseModel):
@@ -55,10 +43,8 @@ class History(BaseModel):
 
 
 def _entry(event: Any, hide: bool, position: int) -> HistoryEvent:
-    fields = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
-    hidden = hide and bool(fields.get("confidential"))
+    fields, hidden = event_fields(event, hide)
     if hidden:
-        fields = {k: v for k, v in fields.items() if k not in _CONFIDENTIAL_FIELDS}
         fields["redacted"] = True
     return HistoryEvent(
         type=type(event).__name__,

@@ -23,20 +23,9 @@ from domain.appeal import Appeal
 from domain.directive import Directive
 from domain.errors import DomainError
 from domain.model import Model
+from domain.visibility import event_fields
 from interfaces.cli.common import fail, open_system, out
 
-# Envelope attributes shown in their own columns, not among an event's fields.
-ENVELOPE = frozenset(
-    {
-        "originator_id",
-        "originator_version",
-        "originator_topic",
-        "timestamp",
-        "actor",
-        "effective_at",
-    }
-)
-WITHHELD = frozenset({"title", "summary", "signatories", "document_sha256"})
 KINDS = {Model.Registered: "model", Directive.Issued: "directive", Appeal.Filed: "appeal"}
 STYLE = {
     "restricted": "red",
@@ -192,10 +181,7 @@ def _print_status(model: ModelSummary, matrix: StatusMatrix) -> None:
 
 
 def _fields(event: Any, redact: bool) -> tuple[dict[str, Any], bool]:
-    data = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
-    hidden = redact and bool(data.get("confidential"))
-    if hidden:
-        data = {k: v for k, v in data.items() if k not in WITHHELD}
+    data, hidden = event_fields(event, redact)
     return to_jsonable_python(data), hidden
 
 

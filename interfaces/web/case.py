@@ -16,21 +16,8 @@ from application.service import Regledger
 from domain.actor import Actor
 from domain.appeal import Signatory
 from domain.scope import Scope
+from domain.visibility import event_fields
 from interfaces.web.formatting import scope_label, when, words
-
-# Event fields that are envelope, shown in their own columns, never among the details.
-_ENVELOPE = frozenset(
-    {
-        "originator_id",
-        "originator_version",
-        "originator_topic",
-        "timestamp",
-        "actor",
-        "effective_at",
-        "confidential",
-    }
-)
-_WITHHELD = frozenset({"title", "summary", "signatories", "document_sha256"})
 
 
 @dataclass(frozen=True)
@@ -123,9 +110,9 @@ def _detail(value: Any) -> str:
 
 def entry(event: Any, position: int) -> Entry:
     """An event as a line of the record, confidential fields left out."""
-    fields = {k: v for k, v in vars(event).items() if k not in _ENVELOPE and v not in (None, ())}
-    if getattr(event, "confidential", False):
-        fields = {k: v for k, v in fields.items() if k not in _WITHHELD}
+    own, withheld = event_fields(event, redact=True)  # the pages are anonymous
+    fields = {k: v for k, v in own.items() if k != "confidential" and v not in (None, ())}
+    if withheld:
         fields["content"] = "confidential submission (withheld)"
     if "signatories" in fields:
         fields["signatories"] = f"{len(fields['signatories'])} signatories"
