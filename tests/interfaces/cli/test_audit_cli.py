@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,16 +19,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def configured(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """REGLEDGER_* settings naming the test store and a key file in tmp_path."""
-    if store_url.startswith("memory://"):
-        pytest.skip("each command opens the store anew; an in-memory store does not outlive it")
-    monkeypatch.setenv("REGLEDGER_DATABASE_URL", store_url)
-    monkeypatch.setenv("REGLEDGER_SIGNING_KEY_PATH", str(tmp_path / "keys" / "ledger.pem"))
+def configured(configured: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CLI's settings, with a tree head signed every four events."""
     monkeypatch.setenv("REGLEDGER_TREE_HEAD_EVERY", "4")
     get_settings.cache_clear()
-    yield store_url
-    get_settings.cache_clear()
+    return configured
 
 
 @pytest.fixture

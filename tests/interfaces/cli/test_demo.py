@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -23,16 +21,11 @@ ROLES = {"regulator", "provider", "stakeholder", "adjudicator", "auditor"}
 
 
 @pytest.fixture
-def configured(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """REGLEDGER_* settings naming the test store and a key file in tmp_path."""
-    if store_url.startswith("memory://"):
-        pytest.skip("each command opens the store anew; an in-memory store does not outlive it")
-    monkeypatch.setenv("REGLEDGER_DATABASE_URL", store_url)
-    monkeypatch.setenv("REGLEDGER_SIGNING_KEY_PATH", str(tmp_path / "keys" / "ledger.pem"))
+def configured(configured: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CLI's settings, with the port the printed tour should name."""
     monkeypatch.setenv("REGLEDGER_PORT", "8123")
     get_settings.cache_clear()
-    yield store_url
-    get_settings.cache_clear()
+    return configured
 
 
 def opened(url: str) -> System:

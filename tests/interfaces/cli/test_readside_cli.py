@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -18,22 +16,15 @@ from application.system import System
 from domain.actor import Actor, Role
 from interfaces.cli import readside
 from interfaces.cli.main import app
-from interfaces.settings import get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def configured(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """REGLEDGER_* settings naming the test store and a key file; a wide terminal."""
-    if store_url.startswith("memory://"):
-        pytest.skip("each command opens the store anew; an in-memory store does not outlive it")
-    monkeypatch.setenv("REGLEDGER_DATABASE_URL", store_url)
-    monkeypatch.setenv("REGLEDGER_SIGNING_KEY_PATH", str(tmp_path / "keys" / "ledger.pem"))
+def configured(configured: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CLI's settings, and a terminal wide enough for the tables."""
     monkeypatch.setattr(readside, "out", Console(width=160))
-    get_settings.cache_clear()
-    yield store_url
-    get_settings.cache_clear()
+    return configured
 
 
 @pytest.fixture
