@@ -180,17 +180,21 @@ def _tell(t: Teller) -> tuple[list[str], str, str]:
     return [fable, mythos], directive, appeal
 
 
-@pytest.fixture
-def story(store_url: str, clock: Any) -> Iterator[Story]:
-    """The whole story, recorded through HTTP on a fresh store."""
-    system = System(parse_url(store_url), clock=clock)
-    principals = PrincipalStore(system.app.db, clock)
-    tokens = {
+def story_tokens(principals: PrincipalStore) -> dict[str, str]:
+    """Tokens for the story's four organisations."""
+    return {
         "anthropic": principals.add("anthropic", "provider")[1],
         "bis": principals.add("us-bis", "regulator")[1],
         "adobe": principals.add("adobe", "stakeholder")[1],
         "court": principals.add("us-court-of-international-trade", "adjudicator")[1],
     }
+
+
+@pytest.fixture
+def story(store_url: str, clock: Any) -> Iterator[Story]:
+    """The whole story, recorded through HTTP on a fresh store."""
+    system = System(parse_url(store_url), clock=clock)
+    tokens = story_tokens(PrincipalStore(system.app.db, clock))
     settings = Settings(database_url=store_url, run_projections=False)
     try:
         with TestClient(create_app(settings, system)) as client:

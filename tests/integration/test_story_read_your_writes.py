@@ -18,6 +18,7 @@ from application.system import System
 from interfaces.api.app import create_app
 from interfaces.settings import Settings
 from tests.conftest import FakeClock
+from tests.integration.test_story_http import story_tokens
 from tests.interfaces.api.conftest import TestClient, bearer
 
 EVERYONE = {"user_classes": ["*"], "jurisdictions": ["*"]}
@@ -74,13 +75,7 @@ class Client:
 def client(store_url: str, clock: FakeClock) -> Iterator[Client]:
     """A client of an API whose views follow the log in the background, as in production."""
     system = System(parse_url(store_url), clock=clock, follow=True)
-    principals = PrincipalStore(system.app.db, clock)
-    tokens = {
-        "anthropic": principals.add("anthropic", "provider")[1],
-        "bis": principals.add("us-bis", "regulator")[1],
-        "adobe": principals.add("adobe", "stakeholder")[1],
-        "court": principals.add("us-court-of-international-trade", "adjudicator")[1],
-    }
+    tokens = story_tokens(PrincipalStore(system.app.db, clock))
     settings = Settings(database_url=store_url, run_projections=True)
     try:
         with TestClient(create_app(settings, system)) as http:

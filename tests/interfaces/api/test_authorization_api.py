@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.interfaces.api.conftest import EVERYONE, Api, Case, directive_body
+from tests.reliability.commands import fill
 
 ANONYMOUS = "anonymous"
 NARROWER = {"user_classes": ["foreign_national"], "jurisdictions": ["CN"]}
@@ -156,16 +157,6 @@ def ids(api: Api, case: Case) -> dict[str, str]:
     }
 
 
-def _fill(value: Any, ids: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**ids)
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill(v, ids) for v in value]
-    return value
-
-
 def _token(api: Api, who: str) -> str | None:
     return None if who == ANONYMOUS else getattr(api.tokens, who)
 
@@ -174,7 +165,7 @@ def _token(api: Api, who: str) -> str | None:
 def test_refused_principals_get_403_and_record_nothing(
     api: Api, ids: dict[str, str], command: Command
 ) -> None:
-    path, body = command.path.format(**ids), _fill(command.body, ids)
+    path, body = command.path.format(**ids), fill(command.body, ids)
     before = api.position()
 
     answers = {who: api.post(path, body, _token(api, who)) for who in command.refused}
