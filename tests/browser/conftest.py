@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from tests.reliability.harness import Server as ServeProcess
+from tests.reliability.harness import cli, environment, running
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,8 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-CLI = [sys.executable, "-c", "from interfaces.cli.main import main; main()"]
-START_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -43,55 +38,16 @@ class Server:
         return f"{self.url}/ui/models/{self.demo['ids']['fable_5']}"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"regledger serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/ui", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"regledger serve did not answer within {START_TIMEOUT}s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`regledger demo` into a fresh SQLite file, then `regledger serve` on a free port."""
     home = tmp_path_factory.mktemp("served")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "REGLEDGER_DATABASE_URL": f"sqlite:///{home}/regledger.db",
-        "REGLEDGER_SIGNING_KEY_PATH": str(home / "ledger-key.pem"),
-        "REGLEDGER_PORT": str(port),
-        "REGLEDGER_LOG_LEVEL": "warning",
-    }
-    demo = subprocess.run([*CLI, "demo", "--json"], env=env, capture_output=True)
+    env = environment(f"sqlite:///{home}/regledger.db", home)
+    demo = cli(env, "demo", "--json")
     if demo.returncode != 0:
-        pytest.fail(f"regledger demo failed: {demo.stderr.decode()}")
-    log = home / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen([*CLI, "serve"], env=env, stdout=sink, stderr=sink)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, log)
-        yield Server(url, json.loads(demo.stdout))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        pytest.fail(f"regledger demo failed: {demo.stderr}")
+    with running(ServeProcess(env, home)) as process:
+        yield Server(process.base_url, json.loads(demo.stdout))
 
 
 @pytest.fixture(scope="session")
