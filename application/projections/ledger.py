@@ -64,11 +64,17 @@ class SqlSubtreeStore:
         self.pending.clear()
 
 
+_SIZE = f"SELECT MAX(leaf_index) AS m FROM {LEAVES_TABLE}"
+
+
+def _size(row: Any) -> int:
+    return 0 if row is None or row["m"] is None else int(row["m"]) + 1
+
+
 def ledger_size(cur: Cursor) -> int:
     """Number of leaves in the ledger."""
-    cur.execute(f"SELECT MAX(leaf_index) AS m FROM {LEAVES_TABLE}")
-    row = cur.fetchone()
-    return 0 if row is None or row["m"] is None else int(row["m"]) + 1
+    cur.execute(_SIZE)
+    return _size(cur.fetchone())
 
 
 class LedgerView(View):
@@ -84,8 +90,7 @@ class LedgerView(View):
         """Signed heads are evidence: a batch that signs one must reach the disk."""
         if self.signer is None:
             return False
-        row = db.read_single(f"SELECT MAX(leaf_index) AS m FROM {LEAVES_TABLE}")
-        size = 0 if row is None or row["m"] is None else int(row["m"]) + 1
+        size = _size(db.read_single(_SIZE))
         every = self.signer.every
         return (size + count) // every > size // every
 
