@@ -46,18 +46,6 @@ def create_bare_app() -> FastAPI:
     return app
 
 
-def create_bare_async_app() -> FastAPI:
-    """The same bare command endpoint, but `async def` (no thread-pool hop)."""
-    app = create_bare_app()
-
-    @app.post("/bare/models-async", status_code=201)
-    async def bare_post_async(body: ModelRegistration) -> dict[str, object]:
-        """Validate the same body on the event loop, do nothing."""
-        return ACK
-
-    return app
-
-
 def create_stacked_app() -> FastAPI:
     """The real API with diagnostic routes, to attribute the gap to the bare endpoint.
 

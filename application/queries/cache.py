@@ -38,8 +38,7 @@ class DecisionCache:
         self.maxsize = maxsize
         self._entries: dict[Key, _Entry] = {}
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self.hits = 0  # answers given from the cache
 
     def get(self, key: Key, position: int, now: datetime) -> AccessDecision | None:
         """The decision about `now` as known at `position`, if a stored one still holds."""
@@ -50,7 +49,6 @@ class DecisionCache:
             if decision.at <= now and (until is None or now < until):
                 self.hits += 1
                 return decision.model_copy(update={"at": now})
-        self.misses += 1
         return None
 
     def put(self, key: Key, decision: AccessDecision) -> None:
