@@ -85,9 +85,7 @@ class PrincipalStore:
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
-        # A lookup in a local store takes microseconds: callers need not move it off
-        # their thread. Over a network it may take a round trip or wait for a connection.
-        self.local = not db.is_postgres
+        self.local = db.is_local  # a lookup callers need not move off their thread
         self.clock = clock
         db.create(CREATE)
 

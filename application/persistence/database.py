@@ -26,6 +26,9 @@ class Database:
         self.config = config
         self.datastore = datastore
         self.is_postgres = config.kind == StoreKind.POSTGRES
+        # A local store (a file, or memory) answers a lone indexed read in microseconds:
+        # callers need not move it off their thread. Over a network it takes a round trip.
+        self.is_local = not self.is_postgres
         # Hot single-statement reads on a SQLite file use one plain connection per thread.
         self._file = config.kind == StoreKind.SQLITE and config.sqlite_path not in ("", ":memory:")
         self._local = threading.local()

@@ -69,7 +69,7 @@ class Queries:
     @property
     def local(self) -> bool:
         """True when the views are read from a local file or memory, not over a network."""
-        return not self.db.is_postgres
+        return self.db.is_local
 
     # --- positions -----------------------------------------------------------------------------
 
