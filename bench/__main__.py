@@ -58,11 +58,21 @@ def histories(workdir: Path, mode: Mode) -> list[tuple[int, Path, History, rebui
         say(f"rebuilding every view from {size:,} events (raw read-and-decode interleaved)")
         result = rebuild.measure_in_fresh_process(views)
         say(
-            f"  {result.rebuild_per_s:,.0f} events/s vs raw {result.raw_per_s:,.0f}/s "
-            f"= {result.ratio:.3f}; RSS {result.rss_start_mb:.0f} → {result.rss_peak_mb:.0f} MB"
+            f"  {result.rebuild_per_s:,.0f} events/s in {result.processes} processes vs raw "
+            f"{result.raw_per_s:,.0f}/s = {result.ratio:.3f}; "
+            f"RSS {result.rss_start_mb:.0f} → {result.rss_peak_mb:.0f} MB"
         )
         built.append((size, views, history, result))
     return built
+
+
+def one_process_rebuild(workdir: Path, size: int) -> rebuild.RebuildResult:
+    """The largest history rebuilt again with every view in one process (a diagnostic)."""
+    scratch = rebuild.scratch_copy(workdir / f"events-{size}.db", workdir / "views-one.db")
+    say(f"rebuilding every view from {size:,} events in one process (diagnostic)")
+    result = rebuild.measure_in_fresh_process(scratch, processes=1)
+    say(f"  {result.rebuild_per_s:,.0f} events/s vs raw {result.raw_per_s:,.0f}/s")
+    return result
 
 
 def history_report(
@@ -72,12 +82,19 @@ def history_report(
     report = empty_report()
     size, views, history, largest = built[-1]
     if "rebuild" in only:
+        one = one_process_rebuild(views.parent, size)
         report.merge(
             Report(
-                ratios={"rebuild_vs_raw_decode": largest.ratio},
+                ratios={
+                    "rebuild_vs_raw_decode": largest.ratio,
+                    "one_process_rebuild_vs_raw_decode": one.ratio,
+                },
                 figures={
                     "rebuild_events": size,
+                    "rebuild_processes": largest.processes,
+                    "rebuild_worker_start_s": round(largest.start_up_seconds, 2),
                     "rebuild_events_per_s": round(largest.rebuild_per_s),
+                    "one_process_rebuild_events_per_s": round(one.rebuild_per_s),
                     "raw_decode_events_per_s": round(largest.raw_per_s),
                     "rebuild_rss_start_mb": round(largest.rss_start_mb, 1),
                     "rebuild_rss_peak_mb": round(largest.rss_peak_mb, 1),

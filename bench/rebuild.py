@@ -2,15 +2,19 @@
 
 Both sides work through the same log, batch by batch, interleaved (raw decode of a range,
 then the rebuild of the same range, alternating which goes first), so the ratio compares
-them under the same load. The rebuild is `ProjectionRunner.run_once` with the default views
-(no signing) into a fresh scratch store holding only the events; the raw side is
-`select_notifications` plus `mapper.to_domain_event`. Resident memory is sampled throughout,
-in a process of its own, so that it shows whether memory grows with history.
+them under the same load. The rebuild is `ParallelRunner.run_once` with the default views
+(no signing) into a fresh scratch store holding only the events, its views shared out over
+`processes` processes (one per core by default; `regledger worker --once --processes N`
+does the same); the raw side is `select_notifications` plus `mapper.to_domain_event` in one
+process. Worker start-up (about a second, once per rebuild) is timed apart. Resident memory
+of every process of the rebuild is sampled throughout, summed, so that it shows whether
+memory grows with history.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -37,6 +41,8 @@ class RebuildResult:
     rss_peak_mb: float
     rss_end_mb: float
     rss_samples: list[tuple[int, float]] = field(default_factory=list)
+    processes: int = 1
+    start_up_seconds: float = 0.0
 
     @property
     def rebuild_per_s(self) -> float:
@@ -74,31 +80,43 @@ def scratch_copy(events_db: Path, target: Path) -> Path:
 
 
 class _Sampler(threading.Thread):
-    """Samples this process's RSS with the rebuild's progress, every `every` seconds."""
+    """Samples the RSS of this process and `pids` with the rebuild's progress, every `every` s."""
 
-    def __init__(self, progress: list[int], every: float = 0.25) -> None:
+    def __init__(self, progress: list[int], pids: list[int], every: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.progress = progress
+        self.pids = pids
         self.every = every
         self.samples: list[tuple[int, float]] = []
         self.done = threading.Event()
 
+    def total(self) -> float:
+        """Resident memory of every process of the rebuild, in MB."""
+        return rss_mb() + sum(rss_mb(pid) for pid in self.pids)
+
     def run(self) -> None:
         while not self.done.wait(self.every):
-            self.samples.append((self.progress[0], rss_mb()))
+            self.samples.append((self.progress[0], self.total()))
 
 
-def measure(store: Path, batch: int = BATCH) -> RebuildResult:
-    """Rebuild every view of `store` (events only), interleaved with the raw baseline."""
+def measure(store: Path, batch: int = BATCH, processes: int = 0) -> RebuildResult:
+    """Rebuild every view of `store` (events only), interleaved with the raw baseline.
+
+    `processes` share the views out (0: one per core).
+    """
     from application.persistence.store import parse_url
+    from application.projections.parallel import ParallelRunner
     from application.system import System
 
     system = System(parse_url(f"sqlite:///{store}"))
-    runner, recorder, mapper = system.runner, system.app.recorder, system.app.mapper
-    runner.batch_size = batch
+    recorder, mapper = system.app.recorder, system.app.mapper
+    system.runner.batch_size = batch
+    started = time.perf_counter()
+    runner = ParallelRunner(system.runner, system.store, processes or os.cpu_count() or 1)
+    start_up = time.perf_counter() - started
     progress = [0]
-    sampler = _Sampler(progress)
-    start_rss = rss_mb()
+    sampler = _Sampler(progress, runner.pids)
+    start_rss = sampler.total()
     sampler.start()
     raw = built = 0.0
     position, turn = 0, 0
@@ -125,10 +143,21 @@ def measure(store: Path, batch: int = BATCH) -> RebuildResult:
     finally:
         sampler.done.set()
         sampler.join()
-        end_rss = rss_mb()
+        end_rss = sampler.total()
+        runner.close()
         system.close()
     peak = max([start_rss, end_rss, *(mb for _, mb in sampler.samples)])
-    return RebuildResult(progress[0], built, raw, start_rss, peak, end_rss, sampler.samples)
+    return RebuildResult(
+        progress[0],
+        built,
+        raw,
+        start_rss,
+        peak,
+        end_rss,
+        sampler.samples,
+        processes=1 + len(sampler.pids),
+        start_up_seconds=start_up,
+    )
 
 
 def _raw(recorder: Any, mapper: Any, position: int, batch: int) -> int:
@@ -138,10 +167,10 @@ def _raw(recorder: Any, mapper: Any, position: int, batch: int) -> int:
     return len(notifications)
 
 
-def measure_in_fresh_process(store: Path, batch: int = BATCH) -> RebuildResult:
+def measure_in_fresh_process(store: Path, batch: int = BATCH, processes: int = 0) -> RebuildResult:
     """`measure` in a new interpreter, so its memory figures are the rebuild's alone."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.rebuild", str(store), str(batch)],
+        [sys.executable, "-m", "bench.rebuild", str(store), str(batch), str(processes)],
         capture_output=True,
         text=True,
         check=False,
@@ -154,4 +183,4 @@ def measure_in_fresh_process(store: Path, batch: int = BATCH) -> RebuildResult:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asdict(measure(Path(sys.argv[1]), int(sys.argv[2])))))
+    print(json.dumps(asdict(measure(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])))))

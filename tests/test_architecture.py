@@ -58,8 +58,14 @@ def test_application_never_reads_the_environment():
 
 @pytest.mark.parametrize(
     ("package", "other"),
-    [("api", "cli"), ("api", "web"), ("cli", "web"), ("web", "cli"), ("cli", "api"),
-     ("web", "api")],
+    [
+        ("api", "cli"),
+        ("api", "web"),
+        ("cli", "web"),
+        ("web", "cli"),
+        ("cli", "api"),
+        ("web", "api"),
+    ],
 )
 def test_interface_packages_do_not_import_each_other(package, other):
     offenders = [

@@ -10,13 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTransaction
 
 from application.persistence.store import StoreConfig, StoreKind
 
 # SQLite's default, kept for every commit but those of derived data: in WAL mode each
 # commit is on disk before it is acknowledged.
 DURABLE = "FULL"
+
+
+class _ImmediateTransaction(SQLiteTransaction):
+    """The library's SQLite transaction, begun with `BEGIN IMMEDIATE`."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
 
 
 class Database:
@@ -45,7 +54,9 @@ class Database:
         return statement
 
     @contextmanager
-    def transaction(self, *, commit: bool = True, durable: bool = True) -> Iterator[Cursor]:
+    def transaction(
+        self, *, commit: bool = True, durable: bool = True, immediate: bool = False
+    ) -> Iterator[Cursor]:
         """A transaction; committed on success when `commit`, rolled back otherwise.
 
         `durable=False` is for derived data that can be rebuilt from the log (the views
@@ -53,24 +64,31 @@ class Database:
         (`synchronous=NORMAL` in WAL mode), so it holds the single writer's lock for less
         time. It stays atomic; a power loss may only undo such commits since the last
         durable one, never a later durable commit (the log is written in order).
+
+        `immediate=True` takes SQLite's write lock at `BEGIN` (waiting for it as any
+        write does), for a transaction that reads before it writes: a transaction that
+        took its snapshot first could not write once another writer has committed.
         """
-        if durable or self.is_postgres or not self._file:
+        if self.is_postgres or not self._file or (durable and not immediate):
             with self.datastore.transaction(commit=commit) as curs:
                 yield Cursor(self, curs)
             return
         assert isinstance(self.datastore, SQLiteDatastore)
         with self.datastore.get_connection(commit=commit) as conn:
-            with conn.cursor() as pragma:
-                pragma.execute("PRAGMA synchronous=NORMAL")
+            if not durable:
+                with conn.cursor() as pragma:
+                    pragma.execute("PRAGMA synchronous=NORMAL")
             try:
-                with conn.transaction(commit=commit) as curs:
+                begin = _ImmediateTransaction if immediate else SQLiteTransaction
+                with begin(conn, commit=commit) as curs, curs:
                     yield Cursor(self, curs)
             finally:
-                try:
-                    with conn.cursor() as pragma:
-                        pragma.execute(f"PRAGMA synchronous={DURABLE}")
-                except sqlite3.Error:
-                    conn.close()  # never hand a connection that skips fsync to a command
+                if not durable:
+                    try:
+                        with conn.cursor() as pragma:
+                            pragma.execute(f"PRAGMA synchronous={DURABLE}")
+                    except sqlite3.Error:
+                        conn.close()  # never hand a connection that skips fsync to a command
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Run one statement in its own committed transaction."""

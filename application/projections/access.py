@@ -33,6 +33,7 @@ class AccessView(View):
     # the view from the log into tables of their own; the old layout's tables are dropped.
     name = "view:access:v2"
     tables = access_facts.TABLES
+    cost = 5.0
 
     def create_statements(self) -> list[str]:
         drops = [f"DROP TABLE IF EXISTS {table}" for table in access_facts.SUPERSEDED]

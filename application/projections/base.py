@@ -157,6 +157,13 @@ class View(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
+    # Relative work per event, to share the views out among processes (see `parallel`).
+    cost: ClassVar[float] = 1.0
+
+    @property
+    def portable(self) -> bool:
+        """True when another process's fresh instance (from `default_views`) applies it alike."""
+        return True
 
     def writes_evidence(self, db: Database, count: int) -> bool:
         """True when applying `count` more events also writes what the log cannot rebuild.
@@ -173,7 +180,12 @@ class View(ABC):
 
     @abstractmethod
     def apply(self, cur: Cursor, items: Sequence[Item]) -> None:
-        """Apply a batch of events, in log order, inside the runner's transaction."""
+        """Apply a batch of events, in log order.
+
+        Reads through `cur` see the view as committed before the batch; writes through it
+        are made after `apply` returns, in one transaction with the view's tracking record.
+        So a view keeps what its batch changes in memory and never reads it back.
+        """
 
     @abstractmethod
     def digest_queries(self) -> list[str]:

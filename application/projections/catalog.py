@@ -37,6 +37,7 @@ class CatalogView(View):
 
     name = "view:catalog"
     tables = (MODELS, DIRECTIVES, DIRECTIVE_MODELS, APPEALS)
+    cost = 1.5
 
     def create_statements(self) -> list[str]:
         return [
@@ -84,11 +85,12 @@ class CatalogView(View):
 
     def apply(self, cur: Cursor, items: Sequence[Item]) -> None:
         latest: dict[tuple[str, str], tuple[int, int]] = {}
+        batch = _Batch(cur)
         for item in items:
             kind, name = topic_parts(item.topic)
             handler = _HANDLERS.get((kind, name))
             if handler is not None:
-                handler(cur, item)
+                handler(batch, item)
             table = _TABLES.get(kind)
             if table is not None:
                 latest[(table, item.aggregate_key)] = (item.version, item.position)
@@ -100,10 +102,55 @@ class CatalogView(View):
             )
 
 
+class _Batch(Cursor):
+    """The batch's cursor, remembering the appeal columns that later events read back.
+
+    The view's reads see it as committed before the batch, so what the batch itself has
+    written to those columns is kept here.
+    """
+
+    REMEMBERED = ("latest_proposal", "lapsed")
+
+    def __init__(self, cur: Cursor) -> None:
+        super().__init__(cur.db, cur.inner)
+        self.cur = cur
+        self.appeals: dict[str, dict[str, Any]] = {}
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.cur.execute(statement, params)
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.cur.executemany(statement, rows)
+
+    def fetchall(self) -> list[Any]:
+        return self.cur.fetchall()
+
+    def fetchone(self) -> Any:
+        return self.cur.fetchone()
+
+    def remember(self, appeal_id: str, values: dict[str, Any]) -> None:
+        """Note the remembered columns among `values`, written for `appeal_id`."""
+        known = {k: v for k, v in values.items() if k in self.REMEMBERED}
+        if known:
+            self.appeals.setdefault(appeal_id, {}).update(known)
+
+    def appeal(self, appeal_id: str) -> dict[str, Any]:
+        """The appeal's remembered columns as of the batch so far."""
+        known = self.appeals.get(appeal_id, {})
+        if len(known) < len(self.REMEMBERED):
+            self.cur.execute(
+                f"SELECT latest_proposal, lapsed FROM {APPEALS} WHERE id=?", (appeal_id,)
+            )
+            row = self.cur.fetchone()
+            known = {"latest_proposal": row["latest_proposal"], "lapsed": row["lapsed"]} | known
+            self.appeals[appeal_id] = known
+        return known
+
+
 # --- models ------------------------------------------------------------------------------------
 
 
-def _registered(cur: Cursor, item: Item) -> None:
+def _registered(cur: _Batch, item: Item) -> None:
     e = item.get
     cur.execute(
         f"INSERT INTO {MODELS} VALUES (?,?,?,?,?,?,?,?,?)",
@@ -121,21 +168,21 @@ def _registered(cur: Cursor, item: Item) -> None:
     )
 
 
-def _retired(cur: Cursor, item: Item) -> None:
+def _retired(cur: _Batch, item: Item) -> None:
     cur.execute(f"UPDATE {MODELS} SET retired=1 WHERE id=?", (item.aggregate_key,))
 
 
 # --- directives --------------------------------------------------------------------------------
 
 
-def _set_models(cur: Cursor, directive_id: str, model_ids: Sequence[Any]) -> None:
+def _set_models(cur: _Batch, directive_id: str, model_ids: Sequence[Any]) -> None:
     cur.execute(f"DELETE FROM {DIRECTIVE_MODELS} WHERE directive_id=?", (directive_id,))
     cur.executemany(
         f"INSERT INTO {DIRECTIVE_MODELS} VALUES (?,?)", [(directive_id, str(m)) for m in model_ids]
     )
 
 
-def _issued(cur: Cursor, item: Item) -> None:
+def _issued(cur: _Batch, item: Item) -> None:
     e, directive_id = item.get, item.aggregate_key
     model_ids = e("model_ids")
     cur.execute(
@@ -163,7 +210,7 @@ def _issued(cur: Cursor, item: Item) -> None:
     _set_models(cur, directive_id, model_ids)
 
 
-def _amended(cur: Cursor, item: Item) -> None:
+def _amended(cur: _Batch, item: Item) -> None:
     directive_id = item.aggregate_key
     scope, model_ids, expires_at = item.get("scope"), item.get("model_ids"), item.get("expires_at")
     if scope is not None:
@@ -175,26 +222,28 @@ def _amended(cur: Cursor, item: Item) -> None:
         _update(cur, DIRECTIVES, directive_id, expires_at=stamp(expires_at))
 
 
-def _update(cur: Cursor, table: str, row_id: str, **values: Any) -> None:
+def _update(cur: _Batch, table: str, row_id: str, **values: Any) -> None:
+    if table == APPEALS:
+        cur.remember(row_id, values)
     columns = ", ".join(f"{name}=?" for name in values)
     cur.execute(f"UPDATE {table} SET {columns} WHERE id=?", (*values.values(), row_id))
 
 
-def _setter(table: str, **values: Any) -> Callable[[Cursor, Item], None]:
-    def handler(cur: Cursor, item: Item) -> None:
+def _setter(table: str, **values: Any) -> Callable[[_Batch, Item], None]:
+    def handler(cur: _Batch, item: Item) -> None:
         _update(cur, table, item.aggregate_key, **values)
 
     return handler
 
 
-def _appeal_lodged(cur: Cursor, item: Item) -> None:
+def _appeal_lodged(cur: _Batch, item: Item) -> None:
     _update(cur, DIRECTIVES, item.aggregate_key, open_appeal_id=str(item.get("appeal_id")))
 
 
 # --- appeals -----------------------------------------------------------------------------------
 
 
-def _filed(cur: Cursor, item: Item) -> None:
+def _filed(cur: _Batch, item: Item) -> None:
     e = item.get
     stay_requested = e("stay_requested")
     cur.execute(
@@ -219,18 +268,18 @@ def _filed(cur: Cursor, item: Item) -> None:
             item.position,
         ),
     )
+    cur.remember(item.aggregate_key, {"latest_proposal": None, "lapsed": "[]"})
 
 
-def _appeal_row(cur: Cursor, item: Item) -> Any:
-    cur.execute(f"SELECT latest_proposal, lapsed FROM {APPEALS} WHERE id=?", (item.aggregate_key,))
-    return cur.fetchone()
+def _appeal_row(cur: _Batch, item: Item) -> dict[str, Any]:
+    return cur.appeal(item.aggregate_key)
 
 
-def _submission(cur: Cursor, item: Item) -> None:
+def _submission(cur: _Batch, item: Item) -> None:
     _update(cur, APPEALS, item.aggregate_key, submissions=item.get("number"))
 
 
-def _proposal_made(cur: Cursor, item: Item) -> None:
+def _proposal_made(cur: _Batch, item: Item) -> None:
     e = item.get
     side = "provider" if str(e("actor").role) == "provider" else "regulator"
     scope = e("proposed_scope")
@@ -251,8 +300,8 @@ def _proposal_made(cur: Cursor, item: Item) -> None:
     )
 
 
-def _proposal_answer(status: str) -> Callable[[Cursor, Item], None]:
-    def handler(cur: Cursor, item: Item) -> None:
+def _proposal_answer(status: str) -> Callable[[_Batch, Item], None]:
+    def handler(cur: _Batch, item: Item) -> None:
         row = _appeal_row(cur, item)
         proposal = json.loads(row["latest_proposal"]) if row["latest_proposal"] else None
         if proposal is not None and proposal["number"] == item.get("number"):
@@ -262,16 +311,16 @@ def _proposal_answer(status: str) -> Callable[[Cursor, Item], None]:
     return handler
 
 
-def _decided(cur: Cursor, item: Item) -> None:
+def _decided(cur: _Batch, item: Item) -> None:
     _update(cur, APPEALS, item.aggregate_key, status="decided", outcome=item.get("outcome"))
 
 
-def _deadline_passed(cur: Cursor, item: Item) -> None:
+def _deadline_passed(cur: _Batch, item: Item) -> None:
     lapsed = set(json.loads(_appeal_row(cur, item)["lapsed"])) | {item.get("kind")}
     _update(cur, APPEALS, item.aggregate_key, lapsed=_json(sorted(lapsed)))
 
 
-_HANDLERS: dict[tuple[str, str], Callable[[Cursor, Item], None]] = {
+_HANDLERS: dict[tuple[str, str], Callable[[_Batch, Item], None]] = {
     ("model", "Registered"): _registered,
     ("model", "Retired"): _retired,
     ("directive", "Issued"): _issued,

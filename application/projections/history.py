@@ -27,6 +27,7 @@ class HistoryView(View):
 
     name = "view:history"
     tables = (TABLE,)
+    cost = 3.0
 
     def create_statements(self) -> list[str]:
         return [

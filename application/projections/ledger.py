@@ -82,9 +82,15 @@ class LedgerView(View):
 
     name = "view:ledger"
     tables = (LEAVES_TABLE, NODES_TABLE)
+    cost = 1.5
 
     def __init__(self, signer: TreeHeadSigner | None = None) -> None:
         self.signer = signer
+
+    @property
+    def portable(self) -> bool:
+        """A ledger that signs heads holds this process's signing key."""
+        return self.signer is None
 
     def writes_evidence(self, db: Database, count: int) -> bool:
         """Signed heads are evidence: a batch that signs one must reach the disk."""

@@ -6,19 +6,34 @@ import gc
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Mapper, Tracking
 
-from application.persistence.database import Database
+from application.persistence.database import Cursor, Database
 from application.projections.base import Item, View
 from application.projections.decoding import EventDecoder
 
 log = logging.getLogger("regledger.projections")
 
-ADVISORY_LOCK_KEY = 0x7265676C  # one projection writer at a time on PostgreSQL
+ADVISORY_LOCK_KEY = 0x7265676C  # one writer per view at a time on PostgreSQL: see `_lock_views`
+
+
+def _lock_views(cur: Cursor, views: Sequence[View]) -> bool:
+    """Take PostgreSQL's transaction-scoped lock on each view; False if another runner holds one.
+
+    Runners keeping different views (see `parallel`) write at the same time; two runners
+    keeping one view take turns, and the second then finds the view moved on.
+    """
+    for view in sorted(views, key=lambda v: v.name):
+        key = (ADVISORY_LOCK_KEY << 32) | zlib.crc32(view.name.encode())
+        cur.execute("SELECT pg_try_advisory_xact_lock(?) AS ok", (key,))
+        if not cur.fetchone()["ok"]:
+            return False
+    return True
 
 
 @contextmanager
@@ -35,6 +50,51 @@ def _cycle_collection_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class DeferredWrites(Cursor):
+    """A view's cursor while it works out a batch: reads run at once, writes wait for `replay`.
+
+    Reads see the views as committed before the batch (a view keeps its own batch's changes
+    in memory, never reading them back). Consecutive writes of one statement are replayed as
+    one `executemany`, in the order they were made.
+    """
+
+    def __init__(self, reader: Cursor) -> None:
+        super().__init__(reader.db, reader.inner)
+        self.reader = reader
+        self.writes: list[tuple[str, list[tuple[Any, ...]]]] = []
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        """Run a read now; keep a write for later."""
+        if statement.lstrip()[:6].upper() == "SELECT":
+            self.reader.execute(statement, params)
+        else:
+            self._keep(statement, [tuple(params)])
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Keep a write of many rows for later."""
+        if rows:
+            self._keep(statement, [tuple(r) for r in rows])
+
+    def _keep(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if self.writes and self.writes[-1][0] == statement:
+            self.writes[-1][1].extend(rows)
+        else:
+            self.writes.append((statement, rows))
+
+    def fetchall(self) -> list[Any]:
+        """The rows of the last read."""
+        return self.reader.fetchall()
+
+    def fetchone(self) -> Any:
+        """The next row of the last read, or None."""
+        return self.reader.fetchone()
+
+    def replay(self, cur: Cursor) -> None:
+        """Make the kept writes on `cur`, in order."""
+        for statement, rows in self.writes:
+            cur.executemany(statement, rows)
 
 
 class ProjectionTimeoutError(TimeoutError):
@@ -74,6 +134,7 @@ class ProjectionRunner:
         self.poll_interval = poll_interval
         self.coalesce = coalesce
         self._applied: dict[str, int] | None = None
+        self.overtakes = 0  # batches given up because another runner got there first
         self._urgent = threading.Event()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -132,33 +193,36 @@ class ProjectionRunner:
             else [i for i in items if i.position > positions[view.name]]
             for view in self.views
         }
+        busy = [view for view in self.views if todos[view.name]]
         # Views and tracking records are rebuilt from the log, so their commits need not
         # wait for the disk; a batch that signs a tree head writes evidence, so it does.
-        durable = any(
-            view.writes_evidence(self.target, len(todos[view.name]))
-            for view in self.views
-            if todos[view.name]
-        )
+        durable = any(view.writes_evidence(self.target, len(todos[view.name])) for view in busy)
         try:
-            with self.target.transaction(durable=durable) as cur:
-                if self.target.is_postgres:
-                    cur.execute("SELECT pg_try_advisory_xact_lock(?) AS ok", (ADVISORY_LOCK_KEY,))
-                    if not cur.fetchone()["ok"]:
-                        self._applied = None
-                        return 0
-                for view in self.views:
-                    todo = todos[view.name]
-                    if todo:
-                        view.apply(cur, todo)
-                        self.tracking._insert_tracking(  # type: ignore[attr-defined]  # noqa: SLF001
-                            cur.inner, Tracking(view.name, last)
-                        )
+            # The views work out their changes from what is committed, holding no lock; the
+            # changes are then written in one short transaction with the tracking records.
+            with self.target.transaction(commit=False) as reader:
+                changes = []
+                for view in busy:
+                    deferred = DeferredWrites(reader)
+                    view.apply(deferred, todos[view.name])
+                    changes.append((view, deferred))
+            with self.target.transaction(durable=durable, immediate=True) as cur:
+                if self.target.is_postgres and not _lock_views(cur, busy):
+                    return self._overtaken()
+                if self._moved(cur, busy, positions):
+                    log.info("another runner applied positions up to %s first", last)
+                    return self._overtaken()
+                for view, deferred in changes:
+                    deferred.replay(cur)
+                    self.tracking._insert_tracking(  # type: ignore[attr-defined]  # noqa: SLF001
+                        cur.inner, Tracking(view.name, last)
+                    )
         except IntegrityError:
             self._applied = None
             if self.positions() == positions:
                 raise  # no other runner moved on: the clash is in a view's own rows
             log.info("another runner applied positions up to %s first", last)
-            return 0
+            return self._overtaken()
         except BaseException:
             self._applied = None
             raise
@@ -167,14 +231,34 @@ class ProjectionRunner:
             self._progress.notify_all()
         return len(items)
 
+    def _overtaken(self) -> int:
+        """Another runner holds or has applied this batch: start again from what is tracked."""
+        self._applied = None
+        self.overtakes += 1
+        return 0
+
+    def _moved(self, cur: Cursor, views: Sequence[View], positions: dict[str, int]) -> bool:
+        """True when another runner has applied more to any of `views` since they were read."""
+        for view in views:
+            reached = self.tracking._max_tracking_id(view.name, cur.inner)  # type: ignore[attr-defined]  # noqa: SLF001
+            if int(reached or 0) != positions[view.name]:
+                return True
+        return False
+
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply everything recorded so far; return the count applied."""
         total = 0
-        while n := self.run_once():
-            total += n
-            if progress is not None:
-                progress(n)
-        return total
+        while True:
+            overtakes = self.overtakes
+            n = self.run_once()
+            if n:
+                total += n
+                if progress is not None:
+                    progress(n)
+            elif self.overtakes == overtakes:
+                return total  # nothing left to apply
+            else:
+                time.sleep(0.001)  # another runner is applying: look again once it has
 
     # --- background thread -----------------------------------------------------------------------
 

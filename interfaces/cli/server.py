@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Annotated
 
 import typer
 
-from interfaces.cli.common import err, open_system, settings
+from application.projections.parallel import ParallelRunner
+from interfaces.cli.common import err, fail, open_system, settings
 
 # Named, not imported: the command line and the HTTP API stay independent modules.
 APP_FACTORY = "interfaces.api.app:app_from_settings"
@@ -35,12 +37,24 @@ def worker(
     once: Annotated[
         bool, typer.Option("--once", help="Apply what is recorded so far, then exit.")
     ] = False,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            min=0,
+            help="With --once: share the views out over this many processes (0: one per core).",
+        ),
+    ] = 1,
 ) -> None:
     """Keep the projections current, in the foreground, until Ctrl-C."""
+    if processes != 1 and not once:
+        fail("--processes applies only with --once")
     with open_system() as system:
         if once:
-            applied = system.runner.catch_up()
-            err.print(f"applied {applied} events; projections at {system.runner.position()}")
+            count = processes or os.cpu_count() or 1
+            with ParallelRunner(system.runner, system.store, count) as runner:
+                applied = runner.catch_up()
+                err.print(f"applied {applied} events; projections at {runner.position()}")
             return
         system.follow()
         system.schedule(settings().schedule_every)

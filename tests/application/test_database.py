@@ -85,3 +85,42 @@ def test_a_failed_derived_commit_leaves_nothing_and_the_connection_durable(db: D
     assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("e",)) is None
     if db.config.kind == StoreKind.SQLITE:
         assert _synchronous(db, durable=True) == 2
+
+
+def _other_writer_can_begin(db: Database) -> bool:
+    other = sqlite3.connect(db.config.sqlite_path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        assert "locked" in str(e)
+        return False
+    else:
+        other.execute("ROLLBACK")
+        return True
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_an_immediate_transaction_holds_the_write_lock_from_its_start(
+    db: Database, durable: bool
+) -> None:
+    if db.config.kind != StoreKind.SQLITE or db.config.sqlite_path in ("", ":memory:"):
+        pytest.skip("only a SQLite file is locked by other connections")
+    with db.transaction(durable=durable) as cur:
+        cur.execute("SELECT v FROM t_db WHERE k = ?", ("a",))
+        assert _other_writer_can_begin(db)  # a deferred transaction that has only read
+    with db.transaction(durable=durable, immediate=True) as cur:
+        cur.execute("SELECT v FROM t_db WHERE k = ?", ("a",))
+        assert not _other_writer_can_begin(db)
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("i", 9))
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("i",))["v"] == 9
+    assert _other_writer_can_begin(db)
+    assert _synchronous(db, durable=True) == 2  # the pool's connections are durable again
+
+
+def test_a_failed_immediate_transaction_leaves_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.transaction(durable=False, immediate=True) as cur:
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("f", 6))
+        raise RuntimeError("the batch failed")
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("f",)) is None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -11,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from application.context import CommandContext
 from application.persistence.database import Cursor
 from application.persistence.store import parse_url
-from application.projections.base import Item, View
 from application.system import System
 from domain.actor import Actor
 
@@ -50,40 +50,35 @@ def test_wait_for_returns_once_the_background_runner_reaches_the_position(store_
         system.close()
 
 
-class _SynchronousProbe(View):
-    """Records the SQLite `synchronous` level each batch of the runner runs at."""
-
-    name = "view:probe"
-    tables = ()
-
-    def __init__(self) -> None:
-        self.levels: list[int] = []
-
-    def create_statements(self) -> list[str]:
-        return []
-
-    def apply(self, cur: Cursor, items: Sequence[Item]) -> None:
-        cur.execute("PRAGMA synchronous")
-        self.levels.append(int(cur.fetchone()[0]))
-
-    def digest_queries(self) -> list[str]:
-        return []
-
-
 def _batch_synchronous(  # type: ignore[no-untyped-def]
     store_url: str, clock, signing_key: Ed25519PrivateKey | None, models: int = 1
 ) -> list[int]:
-    """The level of each batch when `models` are registered one batch each (heads every 2)."""
+    """The level each batch's write commits at when `models` are registered one batch each
+    (heads every 2), read inside the runner's own write transactions."""
     system = System(parse_url(store_url), clock=clock, signing_key=signing_key, tree_head_every=2)
-    probe = _SynchronousProbe()
-    system.runner.views.append(probe)
+    db, levels, batches = system.runner.target, [], [False]
+    original = db.transaction
+
+    @contextmanager
+    def transaction(
+        *, commit: bool = True, durable: bool = True, immediate: bool = False
+    ) -> Iterator[Cursor]:
+        with original(commit=commit, durable=durable, immediate=immediate) as cur:
+            if commit and batches[0]:
+                cur.execute("PRAGMA synchronous")
+                levels.append(int(cur.fetchone()[0]))
+            yield cur
+
+    db.transaction = transaction  # type: ignore[method-assign]
     try:
         for n in range(models):
             system.app.register_model(PROVIDER, f"Fable {n}", "frontier model")
+            batches[0] = True
             system.runner.catch_up()
+            batches[0] = False
     finally:
         system.close()
-    return probe.levels
+    return levels
 
 
 def test_view_batches_commit_without_waiting_for_the_disk_when_no_heads_are_signed(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from application.persistence.store import parse_url
@@ -79,3 +81,48 @@ def test_views_resumed_after_a_restart_equal_a_fresh_rebuild(store_url, clock, t
     finally:
         scratch.close()
         restarted.close()
+
+
+def test_runners_racing_on_one_store_apply_each_event_once(store_url, clock, tmp_path):
+    if store_url.startswith("memory://"):
+        pytest.skip("two processes' runners need a store both can open")
+    story = System(parse_url(store_url), clock=clock)
+    tell(story, clock, catch_up=False)
+    other = System(parse_url(store_url), clock=clock)
+    runners = [story.runner, other.runner]
+    for runner in runners:
+        runner.batch_size = 2  # many batches, so that the two keep meeting
+    errors: list[BaseException] = []
+
+    def run(runner: ProjectionRunner) -> None:
+        try:
+            runner.catch_up()
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in runners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        assert not errors
+        end = story.app.max_position()
+        assert story.runner.position() == other.runner.position() == end
+        history = story.app.db.fetchall("SELECT position FROM regledger_history ORDER BY position")
+        assert [r["position"] for r in history] == list(range(1, end + 1))
+        live = _digests(story.app.db, _read_side(story.views))
+        scratch = Regledger(parse_url(f"sqlite:///{tmp_path}/scratch.db"), clock=clock)
+        views = _read_side(default_views())
+        ProjectionRunner(
+            story.app.recorder,
+            story.app.mapper,
+            scratch.db,
+            scratch.factory.tracking_recorder(),
+            views,
+        ).catch_up()
+        assert _digests(scratch.db, views) == live
+        scratch.close()
+    finally:
+        other.close()
+        story.close()

@@ -49,6 +49,30 @@ def test_worker_once_applies_every_recorded_event_and_exits(url: str) -> None:
     assert reached == recorded
 
 
+def test_worker_once_in_two_processes_brings_every_view_to_the_log(url: str) -> None:
+    system = System(parse_url(url))
+    provider = CommandContext(Actor(org="anthropic", role=Role.PROVIDER))
+    for name in ("Fable 5", "Mythos 5", "Opus 5"):
+        recorded = system.app.register_model(provider, name, "frontier model").position
+    system.close()
+
+    result = runner.invoke(cli, ["worker", "--once", "--processes", "2"])
+
+    reopened = System(parse_url(url))
+    positions = reopened.runner.positions()
+    reopened.close()
+    assert result.exit_code == 0, result.output
+    assert f"applied {recorded} events; projections at {recorded}" in result.output
+    assert set(positions.values()) == {recorded}
+
+
+def test_worker_refuses_processes_without_once(url: str) -> None:
+    result = runner.invoke(cli, ["worker", "--processes", "2"])
+
+    assert result.exit_code != 0
+    assert "--processes applies only with --once" in result.output
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
