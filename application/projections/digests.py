@@ -1,4 +1,4 @@
-"""One stored event's ledger leaf hash and canonical state, from one parse of its state."""
+"""One stored event's ledger leaf hash, from one parse of its state."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ _CANONICAL = json.JSONEncoder(
     allow_nan=False,
     check_circular=False,
 )
-_PLAIN = json.JSONEncoder(sort_keys=True, separators=(",", ":"), check_circular=False)
 
 
 @lru_cache(maxsize=256)
@@ -30,21 +29,20 @@ def _topic_json(topic: str) -> str:
 
 @dataclass(frozen=True)
 class EventDigest:
-    """One stored event's ledger leaf hash, and its state as canonical JSON text."""
+    """One stored event's ledger leaf hash."""
 
     leaf_hash: bytes
-    state_json: str
 
 
 def event_digest(
     originator_id: UUID | str, version: int, topic: str, state: bytes, value: Any = None
 ) -> EventDigest:
-    """The leaf hash of one stored event and its state as sorted, compact JSON.
+    """The leaf hash of one stored event.
 
-    Equal to hashing `canonical_event_bytes(...)` and to `json.dumps(json.loads(state),
-    sort_keys=True, separators=(",", ":"))`, from one parse of the state (`value`, when the
-    caller has parsed it already). Anything unusual (an id that is not a UUID object, a state
-    that is not canonical-able) takes the reference path, which raises the reference errors.
+    Equal to hashing `canonical_event_bytes(...)`, from one parse of the state (`value`,
+    when the caller has parsed it already). Anything unusual (an id that is not a UUID
+    object, a state that is not canonical-able) takes the reference path, which raises the
+    reference errors.
     """
     if isinstance(originator_id, UUID) and type(version) is int and isinstance(topic, str):
         try:
@@ -58,9 +56,8 @@ def event_digest(
         except ValueError:  # JSONDecodeError and UnicodeError included
             pass
         else:
-            return EventDigest(leaf_hash(leaf), body if body.isascii() else _PLAIN.encode(value))
-    canonical = canonical_event_bytes(originator_id, version, topic, state)
-    return EventDigest(leaf_hash(canonical), _PLAIN.encode(json.loads(bytes(state))))
+            return EventDigest(leaf_hash(leaf))
+    return EventDigest(leaf_hash(canonical_event_bytes(originator_id, version, topic, state)))
 
 
 def event_leaf_hash(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:

@@ -1,4 +1,8 @@
-"""The history view: every event in log order, with who, when (two clocks), why and its hash."""
+"""The history view: every event in log order, with who, when (two clocks), why and its hash.
+
+The event's own fields are not copied: readers of the log join the events table by
+position (`application.queries.log`), so each event's state is stored once.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from application.persistence.database import Cursor
 from application.projections.base import Item, View
 from application.projections.topics import topic_parts
 
-TABLE = "regledger_history"
+TABLE = "regledger_history_v2"
+# The first layout's table (it also held a copy of each event's state). Never reused.
+SUPERSEDED = "regledger_history"
 
 CAUSE_FIELDS = ("appeal_id", "directive_id")
 
@@ -25,12 +31,15 @@ def causation_of(item: Item) -> str | None:
 class HistoryView(View):
     """Every event, in log order."""
 
-    name = "view:history"
+    # The name carries the layout's version: a store kept by the first layout has no
+    # tracking record under this name, so the runner rebuilds the view from the log.
+    name = "view:history:v2"
     tables = (TABLE,)
     cost = 3.0
 
     def create_statements(self) -> list[str]:
         return [
+            f"DROP TABLE IF EXISTS {SUPERSEDED}",
             f"CREATE TABLE IF NOT EXISTS {TABLE} ("
             "position BIGINT PRIMARY KEY, "
             "aggregate_id TEXT NOT NULL, "
@@ -42,11 +51,9 @@ class HistoryView(View):
             "effective_at TEXT, "
             "recorded_at TEXT NOT NULL, "
             "causation_id TEXT, "
-            "leaf_hash TEXT NOT NULL, "
-            "state TEXT NOT NULL)",
+            "leaf_hash TEXT NOT NULL)",
             # No query reads history by aggregate (an aggregate's events come from the event
-            # store); an index on it cost a random-order insert per event.
-            f"DROP INDEX IF EXISTS {TABLE}_agg",
+            # store); an index on it would cost a random-order insert per event.
             f"CREATE INDEX IF NOT EXISTS {TABLE}_recorded ON {TABLE} (recorded_at)",
         ]
 
@@ -70,11 +77,10 @@ class HistoryView(View):
                     item.get("timestamp").isoformat(),
                     causation_of(item),
                     digest.leaf_hash.hex(),
-                    digest.state_json,
                 )
             )
         cur.executemany(
-            f"INSERT INTO {TABLE} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO {TABLE} VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
 

@@ -1,4 +1,8 @@
-"""The global event log as auditors read it: every event whole, from the history view."""
+"""The global event log as auditors read it: every event whole.
+
+The history view gives each event's envelope (who, both clocks, causation, leaf hash); the
+event's own fields come from the events table, joined by position.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from eventsourcing.persistence import Mapper
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
 
@@ -36,8 +41,30 @@ class LogEvent(BaseModel):
     data: dict[str, Any] = Field(description="The event's own fields, unredacted.")
 
 
+def state_decoder(mapper: Mapper) -> Callable[[bytes], Any]:
+    """Stored state bytes to the event's fields, as the mapper reads them (no upcasting)."""
+
+    def decode(state: bytes) -> Any:
+        if mapper.cipher is not None:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor is not None:
+            state = mapper.compressor.decompress(state)
+        return mapper.transcoder.decode(state)
+
+    return decode
+
+
+def _sorted(value: Any) -> Any:
+    """JSON values with every object's keys in order (as the log has always shown them)."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
 def _event(row: Any, decode: Callable[[bytes], Any]) -> LogEvent:
-    fields = decode(row["state"].encode())
+    fields = decode(bytes(row["state"]))
     actor = None
     if row["actor_org"] is not None:
         actor = Actor(org=row["actor_org"], role=row["actor_role"])
@@ -52,7 +79,7 @@ def _event(row: Any, decode: Callable[[bytes], Any]) -> LogEvent:
         recorded_at=row["recorded_at"],
         causation_id=row["causation_id"],
         leaf_hash=row["leaf_hash"],
-        data=to_jsonable_python({k: v for k, v in fields.items() if k not in _ENVELOPE}),
+        data=_sorted(to_jsonable_python({k: v for k, v in fields.items() if k not in _ENVELOPE})),
     )
 
 
@@ -60,7 +87,11 @@ def read_log(
     db: Database, decode: Callable[[bytes], Any], after: int, limit: int
 ) -> list[LogEvent]:
     """At most `limit` events after a log position, in log order."""
+    events, position = db.config.events_table, db.config.position_column
     rows = db.fetchall(
-        f"SELECT * FROM {HISTORY} WHERE position > ? ORDER BY position LIMIT ?", (after, limit)
+        f"SELECT h.*, e.state AS state FROM {HISTORY} h "
+        f"JOIN {events} e ON e.{position} = h.position "
+        "WHERE h.position > ? ORDER BY h.position LIMIT ?",
+        (after, limit),
     )
     return [_event(row, decode) for row in rows]

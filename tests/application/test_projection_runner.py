@@ -20,7 +20,7 @@ NORMAL, FULL = 1, 2  # SQLite's `synchronous` levels
 
 
 def _history_positions(system: System) -> list[int]:
-    rows = system.app.db.fetchall("SELECT position FROM regledger_history ORDER BY position")
+    rows = system.app.db.fetchall("SELECT position FROM regledger_history_v2 ORDER BY position")
     return [r["position"] for r in rows]
 
 

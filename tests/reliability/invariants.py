@@ -134,5 +134,5 @@ def view_positions(system: System) -> dict[str, int]:
 
 def history_positions(system: System) -> list[int]:
     """The positions in the history view, in order, duplicates kept."""
-    rows = system.app.db.fetchall("SELECT position FROM regledger_history ORDER BY position")
+    rows = system.app.db.fetchall("SELECT position FROM regledger_history_v2 ORDER BY position")
     return [int(r["position"]) for r in rows]

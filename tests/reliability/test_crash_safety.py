@@ -18,6 +18,7 @@ from uuid import UUID
 import pytest
 
 from application.persistence.store import parse_url
+from application.projections.history import HistoryView
 from application.system import System
 from tests.reliability.harness import (
     LIVE_STORES,
@@ -173,7 +174,7 @@ def test_no_command_is_half_recorded_by_a_kill(crash: Crash) -> None:
 
 def test_views_at_each_kill_hold_exactly_the_positions_they_track(crash: Crash) -> None:
     for snapshot in crash.kills:
-        tracked = snapshot.views["view:history"]
+        tracked = snapshot.views[HistoryView.name]
         assert snapshot.history == [e.position for e in snapshot.log if e.position <= tracked]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from application.persistence.store import parse_url
+from application.projections.history import HistoryView
 from application.system import System
 from domain.actor import Actor, Role
 from domain.model import Model
@@ -137,7 +138,7 @@ def test_each_kill_landed_part_way_through_the_catch_up(outcome: Outcome) -> Non
 
 def test_views_at_each_kill_hold_exactly_the_positions_they_track(outcome: Outcome) -> None:
     for kill in outcome.kills:
-        tracked = kill.views["view:history"]
+        tracked = kill.views[HistoryView.name]
         assert kill.history == [p for p in outcome.recorded if p <= tracked]
 
 

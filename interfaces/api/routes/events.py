@@ -61,7 +61,7 @@ After = Annotated[
 
 def read_log(system: System, after: int, limit: int) -> list[LogEvent]:
     """At most `limit` events after a log position, from the history view."""
-    return log.read_log(system.app.db, system.app.mapper.transcoder.decode, after, limit)
+    return log.read_log(system.app.db, log.state_decoder(system.app.mapper), after, limit)
 
 
 @router.get(

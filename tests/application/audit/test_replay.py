@@ -6,6 +6,7 @@ import pytest
 
 from application.audit.errors import ScratchStoreError
 from application.audit.replay import replay
+from application.projections.history import HistoryView
 from tests.application.story import PROVIDER, ctx
 
 
@@ -19,12 +20,12 @@ def test_replaying_the_story_reproduces_every_live_view(system, story):
 
 
 def test_a_view_row_changed_in_the_live_store_is_named_by_replay(system, story):
-    system.app.db.execute("UPDATE regledger_history SET type='Forged' WHERE position=3")
+    system.app.db.execute("UPDATE regledger_history_v2 SET type='Forged' WHERE position=3")
     report = replay(system)
     assert not report.ok
-    assert [d.name for d in report.views if not d.matches] == ["view:history"]
+    assert [d.name for d in report.views if not d.matches] == [HistoryView.name]
     assert report.first_difference is not None
-    assert "view:history: row 2 differs" in report.first_difference
+    assert f"{HistoryView.name}: row 2 differs" in report.first_difference
 
 
 def test_a_lagging_view_is_compared_at_the_position_it_has_reached(system, story):

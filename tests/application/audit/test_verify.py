@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from application.audit.heads import HEADS_TABLE
 from application.audit.verify import verify
 from application.projections.digests import event_leaf_hash
+from application.projections.history import HistoryView
 from application.projections.ledger import LEAVES_TABLE, enable_signing, ledger_of
 from tests.application.audit.conftest import EVERY
 from tests.application.audit.tamper import Tamper
@@ -108,10 +109,10 @@ def test_events_the_ledger_has_not_reached_are_pending_not_wrong(system, story):
 
 
 def test_a_view_that_differs_from_its_replay_fails_verification(system, story):
-    system.app.db.execute("UPDATE regledger_history SET actor_org='nobody' WHERE position=2")
+    system.app.db.execute("UPDATE regledger_history_v2 SET actor_org='nobody' WHERE position=2")
     report = verify(system)
     assert [p.kind for p in report.problems] == ["view"]
-    assert "view:history" in report.problems[0].detail
+    assert HistoryView.name in report.problems[0].detail
 
 
 @pytest.mark.parametrize("position", [1, 16])

@@ -5,15 +5,18 @@ from __future__ import annotations
 import threading
 
 import pytest
+from eventsourcing.persistence import Tracking
 
 from application.persistence.store import parse_url
 from application.projections.access import AccessView
 from application.projections.base import View
 from application.projections.catalog import CatalogView
+from application.projections.history import TABLE as HISTORY
 from application.projections.history import HistoryView
 from application.projections.registry import default_views
 from application.projections.runner import ProjectionRunner, ProjectionTimeoutError
 from application.queries import Queries
+from application.queries.log import read_log, state_decoder
 from application.service import Regledger
 from application.system import System
 from tests.application.readside.conftest import ANTHROPIC, as_
@@ -109,7 +112,7 @@ def test_runners_racing_on_one_store_apply_each_event_once(store_url, clock, tmp
         assert not errors
         end = story.app.max_position()
         assert story.runner.position() == other.runner.position() == end
-        history = story.app.db.fetchall("SELECT position FROM regledger_history ORDER BY position")
+        history = story.app.db.fetchall(f"SELECT position FROM {HISTORY} ORDER BY position")
         assert [r["position"] for r in history] == list(range(1, end + 1))
         live = _digests(story.app.db, _read_side(story.views))
         scratch = Regledger(parse_url(f"sqlite:///{tmp_path}/scratch.db"), clock=clock)
@@ -126,3 +129,39 @@ def test_runners_racing_on_one_store_apply_each_event_once(store_url, clock, tmp
     finally:
         other.close()
         story.close()
+
+
+def test_a_store_kept_by_the_first_history_layout_is_rebuilt_into_the_current_one(store_url, clock):
+    if store_url.startswith("memory://"):
+        pytest.skip("the in-memory store does not outlive its process")
+    story = System(parse_url(store_url), clock=clock)
+    tell(story, clock, catch_up=False)
+    end = story.app.max_position()
+    # What the first layout left behind: its table, with a copy of each state, tracked to the end.
+    story.app.db.create(
+        [
+            "CREATE TABLE regledger_history (position BIGINT PRIMARY KEY, state TEXT NOT NULL)",
+            "INSERT INTO regledger_history VALUES (1, '{}')",
+        ]
+    )
+    with story.app.db.transaction() as cur:
+        story.tracking._insert_tracking(cur.inner, Tracking("view:history", end))  # noqa: SLF001
+    story.close()
+
+    upgraded = System(parse_url(store_url), clock=clock)
+    try:
+        upgraded.runner.catch_up()
+        rows = upgraded.app.db.fetchall(f"SELECT position FROM {HISTORY} ORDER BY position")
+        assert [r["position"] for r in rows] == list(range(1, end + 1))
+        tables = upgraded.app.db.fetchall(
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_name = ?"
+            if upgraded.app.db.is_postgres
+            else "SELECT name FROM sqlite_master WHERE type='table' AND name = ?",
+            ("regledger_history",),
+        )
+        assert tables == []
+        log = read_log(upgraded.app.db, state_decoder(upgraded.app.mapper), 0, end)
+        assert [e.position for e in log] == list(range(1, end + 1))
+        assert log[0].type == "Registered" and log[0].data["name"] == "Fable 5"
+    finally:
+        upgraded.close()

@@ -191,7 +191,7 @@ def test_known_at_a_recorded_time_answers_as_the_last_position_recorded_by_then(
     story, system: System, queries
 ):
     row = system.app.db.fetchone(
-        "SELECT recorded_at FROM regledger_history WHERE position=?", (story.decided - 1,)
+        "SELECT recorded_at FROM regledger_history_v2 WHERE position=?", (story.decided - 1,)
     )
     recorded = datetime.fromisoformat(row["recorded_at"])
     by_time = queries.access_decision(
