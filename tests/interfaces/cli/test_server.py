@@ -66,6 +66,30 @@ def test_worker_once_in_two_processes_brings_every_view_to_the_log(url: str) -> 
     assert set(positions.values()) == {recorded}
 
 
+def test_the_installed_command_catches_up_in_two_processes(url: str) -> None:
+    system = System(parse_url(url))
+    provider = CommandContext(Actor(org="anthropic", role=Role.PROVIDER))
+    recorded = system.app.register_model(provider, "Fable 5", "frontier model").position
+    system.close()
+    command = Path(sys.executable).with_name("regledger")
+
+    done = subprocess.run(
+        [str(command), "worker", "--once", "--processes", "2"],
+        env={**os.environ, "REGLEDGER_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert f"projections at {recorded}" in done.stderr
+    reopened = System(parse_url(url))
+    positions = reopened.runner.positions()
+    reopened.close()
+    assert set(positions.values()) == {recorded}
+
+
 def test_worker_refuses_processes_without_once(url: str) -> None:
     result = runner.invoke(cli, ["worker", "--processes", "2"])
 
