@@ -4,9 +4,9 @@ Both sides work through the same log in turns of ten batches, interleaved (raw d
 range, then the rebuild of the same range, alternating which goes first), so the ratio
 compares them under the same load. The rebuild is `ParallelRunner.run_until` with the
 default views (no signing) into a fresh scratch store holding only the events, its views
-shared out over `processes` processes (one per core by default; `regledger worker --once --processes N`
-does the same); the raw side is `select_notifications` plus `mapper.to_domain_event` in one
-process. Worker start-up (about a second, once per rebuild) is timed apart. Resident memory
+shared out over `processes` processes (one per core by default, as `regledger worker --once
+--processes 0` does); the raw side is `select_notifications` plus `mapper.to_domain_event`
+in one process. Worker start-up (about a second, once per rebuild) is timed apart. Resident memory
 of every process of the rebuild is sampled throughout, summed, so that it shows whether
 memory grows with history.
 """

@@ -51,12 +51,23 @@ def plan(views: Sequence[View], processes: int) -> list[list[View]]:
     return [sorted(g, key=lambda v: order[id(v)]) for i, g in enumerate(groups) if g or i == 0]
 
 
-def run_until(runner: ProjectionRunner, position: int | None) -> int:
-    """Apply batches until `runner`'s views reach `position` (None: all recorded so far)."""
-    if position is None:
-        return runner.catch_up()
+class Abandoned(Exception):
+    """The process that asked for the work is gone."""
+
+
+def run_until(
+    runner: ProjectionRunner,
+    position: int | None,
+    abandoned: Callable[[], bool] = lambda: False,
+) -> int:
+    """Apply batches until `runner`'s views reach `position` (None: all recorded so far).
+
+    `abandoned()` is asked before each batch: a worker whose parent has gone stops there.
+    """
     total = 0
-    while runner.position() < position:
+    while position is None or runner.position() < position:
+        if abandoned():
+            raise Abandoned
         overtakes = runner.overtakes
         applied = runner.run_once()
         total += applied
@@ -91,9 +102,13 @@ def _serve(config: StoreConfig, names: list[str], batch_size: int, conn: Connect
                 applied = runner.run_once()
                 conn.send(("ok", applied, runner.overtakes - overtakes))
             elif request == "until":
-                conn.send(("ok", run_until(runner, argument), 0))
+                # The parent waits for the answer, sending nothing: anything to read now
+                # is the end of the pipe, because the parent has gone.
+                conn.send(("ok", run_until(runner, argument, conn.poll), 0))
             elif request == "position":
                 conn.send(("ok", runner.position(), 0))
+    except Abandoned:
+        pass
     except BaseException:  # noqa: BLE001  # reported to the parent, which raises it
         with contextlib.suppress(OSError):
             conn.send(("error", traceback.format_exc(), 0))

@@ -2,7 +2,9 @@
 
 Many events are recorded first; `regledger worker` is started, killed while it is part-way
 through them, started again (twice over), and finally left to finish. Each view is then
-equal to a fresh rebuild and has applied every position exactly once.
+equal to a fresh rebuild and has applied every position exactly once. The same holds for
+`regledger worker --once --processes 2` killed part-way, whose helper process stops by
+itself once the worker that started it is gone.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +34,8 @@ pytestmark = pytest.mark.slow
 MODELS = 1200  # five events each
 KILL_AFTER = (1000, 3000)  # positions the views must have passed before each kill
 TIMEOUT = 60.0
+SHARED_MODELS = 6000  # 30,000 events for the shared catch-up
+HELPER_STOPS_WITHIN = 1.0  # seconds: the helper stops before its next batch
 
 PROVIDER = Actor(org="anthropic", role=Role.PROVIDER)
 FOREIGN = Scope(user_classes=["foreign_national"], jurisdictions=["*"])
@@ -55,12 +60,12 @@ class Outcome:
     replay: subprocess.CompletedProcess[str]
 
 
-def _record_many(url: str) -> list[int]:
-    """Record MODELS models, each suspended and restored twice, in a few big transactions."""
+def _record_many(url: str, models: int = MODELS) -> list[int]:
+    """Record `models` models, each suspended and restored twice, in a few big transactions."""
     system = System(parse_url(url))
     try:
         when = datetime(2026, 5, 1, tzinfo=UTC)
-        for batch in range(MODELS // 100):
+        for batch in range(models // 100):
             models = []
             for i in range(100):
                 model = Model(
@@ -149,3 +154,82 @@ def test_restarted_worker_applies_every_position_exactly_once(outcome: Outcome) 
 
 def test_views_after_the_kills_equal_a_fresh_rebuild(outcome: Outcome) -> None:
     assert outcome.replay.returncode == 0, outcome.replay.stdout + outcome.replay.stderr
+
+
+# --- a worker sharing the views out over processes -------------------------------------------
+
+
+def _marked_processes(mark: str) -> list[int]:
+    """Processes whose environment carries `mark` (the killed worker's own, and its helpers)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if mark.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue  # gone, or not ours to read
+    return found
+
+
+@dataclass
+class SharedOutcome:
+    """What killing `regledger worker --once --processes 2` part-way left behind."""
+
+    recorded: list[int]
+    helpers_left: list[int]
+    at_kill: Kill
+    finished: Kill
+    replay: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module", params=LIVE_STORES)
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SharedOutcome]:
+    """A catch-up in two processes killed part-way (SIGKILL to the parent), then finished."""
+    workdir = tmp_path_factory.mktemp(f"shared-{request.param}")
+    with store_of_kind(request.param, workdir) as url:
+        # Enough that, left alone, the helper would go on for seconds after the kill.
+        recorded = _record_many(url, SHARED_MODELS)
+        mark = f"REGLEDGER_TEST_MARK={uuid.uuid4().hex}"
+        env = {**environment(url, workdir), mark.split("=")[0]: mark.split("=")[1]}
+        system = System(parse_url(url))
+        try:
+            worker = Process(["worker", "--once", "--processes", "2"], env, workdir / "w.log")
+            worker.start()
+            try:
+                _run_worker_until(system, worker, KILL_AFTER[0])
+            finally:
+                worker.kill()
+            deadline = time.monotonic() + HELPER_STOPS_WITHIN
+            while _marked_processes(mark) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = _marked_processes(mark)
+            at_kill = _state(system)
+            done = cli(env, "worker", "--once", "--processes", "2")
+            assert done.returncode == 0, done.stderr
+            finished = _state(system)
+        finally:
+            system.close()
+        yield SharedOutcome(recorded, left, at_kill, finished, cli(env, "replay"))
+
+
+def test_the_helper_processes_stop_when_the_worker_is_killed(shared: SharedOutcome) -> None:
+    assert shared.helpers_left == []
+
+
+def test_each_view_killed_part_way_holds_exactly_what_it_tracks(shared: SharedOutcome) -> None:
+    last = shared.recorded[-1]
+    assert all(KILL_AFTER[0] <= p < last for p in shared.at_kill.views.values()), (
+        shared.at_kill.views
+    )
+    tracked = shared.at_kill.views[HistoryView.name]
+    assert shared.at_kill.history == [p for p in shared.recorded if p <= tracked]
+
+
+def test_a_second_shared_catch_up_finishes_every_view_exactly_once(shared: SharedOutcome) -> None:
+    assert shared.finished.history == shared.recorded
+    assert set(shared.finished.views.values()) == {shared.recorded[-1]}
+    assert shared.replay.returncode == 0, shared.replay.stdout + shared.replay.stderr
