@@ -167,8 +167,9 @@ class _Worker:
 class ParallelRunner:
     """A `ProjectionRunner` whose views are split over this process and worker processes.
 
-    `run_once()` has every process apply its next batch at the same time; `catch_up()`
-    repeats it until nothing is left. Close it to stop the workers.
+    `run_once()` has every process apply its next batch; `run_until()` and `catch_up()` let
+    each go at its own pace to a position. Close it (or leave its `with` block) to stop the
+    workers: one busy with a catch-up stops before its next batch.
     """
 
     def __init__(self, runner: ProjectionRunner, config: StoreConfig, processes: int) -> None:
@@ -219,7 +220,7 @@ class ParallelRunner:
         counts: list[int] = []
         try:
             counts.append(here())
-        except BaseException as e:  # noqa: BLE001  # collect the workers' answers first
+        except Exception as e:  # noqa: BLE001  # collect the workers' answers first
             error = e
         for worker in self.workers:
             try:

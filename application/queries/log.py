@@ -55,7 +55,7 @@ def state_decoder(mapper: Mapper) -> Callable[[bytes], Any]:
 
 
 def _sorted(value: Any) -> Any:
-    """JSON values with every object's keys in order (as the log has always shown them)."""
+    """JSON values with every object's keys sorted, whatever order a state was stored in."""
     if isinstance(value, dict):
         return {k: _sorted(value[k]) for k in sorted(value)}
     if isinstance(value, list):
