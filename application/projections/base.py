@@ -12,7 +12,7 @@ from uuid import UUID
 
 from application.persistence.database import Cursor, Database
 from application.projections.decoding import EventDecoder
-from application.projections.digests import EventDigest, event_digest
+from application.projections.digests import event_leaf_hash
 from application.projections.topics import topic_parts
 
 _MISSING = object()
@@ -25,7 +25,7 @@ class Item:
 
     `get(name)` is the event's attribute `name`, decoded alone from the parsed state that
     every view shares (see `decoding`); `event` is the whole domain event from the mapper;
-    `digest` is the event's ledger leaf hash and canonical state.
+    `leaf_hash` is the event's ledger leaf hash, from the same parse.
     """
 
     __slots__ = (
@@ -38,7 +38,7 @@ class Item:
         "_parsed",
         "_cls",
         "_event",
-        "_digest",
+        "_leaf_hash",
         "_key",
         "_fields",
     )
@@ -61,7 +61,7 @@ class Item:
         self._parsed: tuple[Any] | None = None
         self._cls: Any = _MISSING
         self._event: Any = None
-        self._digest: EventDigest | None = None
+        self._leaf_hash: bytes | None = None
         self._key: str | None = None
         self._fields: dict[str, Any] = {}  # decoded once, whichever view asks first
 
@@ -112,15 +112,15 @@ class Item:
         return self._event
 
     @property
-    def digest(self) -> EventDigest:
-        """The event's ledger leaf hash and its state as canonical JSON text."""
-        if self._digest is None:
+    def leaf_hash(self) -> bytes:
+        """The event's ledger leaf hash (history and ledger both ask: worked out once)."""
+        if self._leaf_hash is None:
             try:
                 value = self.value
             except ValueError:
                 value = None  # the reference path raises the reference error
-            self._digest = event_digest(self._id, self.version, self.topic, self.state, value)
-        return self._digest
+            self._leaf_hash = event_leaf_hash(self._id, self.version, self.topic, self.state, value)
+        return self._leaf_hash
 
     @property
     def aggregate_id(self) -> UUID:

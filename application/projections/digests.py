@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -27,17 +26,10 @@ def _topic_json(topic: str) -> str:
     return _CANONICAL.encode(topic)
 
 
-@dataclass(frozen=True)
-class EventDigest:
-    """One stored event's ledger leaf hash."""
-
-    leaf_hash: bytes
-
-
-def event_digest(
+def event_leaf_hash(
     originator_id: UUID | str, version: int, topic: str, state: bytes, value: Any = None
-) -> EventDigest:
-    """The leaf hash of one stored event.
+) -> bytes:
+    """The ledger leaf hash of one stored event.
 
     Equal to hashing `canonical_event_bytes(...)`, from one parse of the state (`value`,
     when the caller has parsed it already). Anything unusual (an id that is not a UUID
@@ -56,10 +48,5 @@ def event_digest(
         except ValueError:  # JSONDecodeError and UnicodeError included
             pass
         else:
-            return EventDigest(leaf_hash(leaf))
-    return EventDigest(leaf_hash(canonical_event_bytes(originator_id, version, topic, state)))
-
-
-def event_leaf_hash(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
-    """The ledger leaf hash of one stored event."""
-    return event_digest(originator_id, version, topic, state).leaf_hash
+            return leaf_hash(leaf)
+    return leaf_hash(canonical_event_bytes(originator_id, version, topic, state))

@@ -62,7 +62,6 @@ class HistoryView(View):
         for item in items:
             actor = item.get("actor")
             effective = item.get("effective_at")
-            digest = item.digest
             kind, name = topic_parts(item.topic)
             rows.append(
                 (
@@ -76,7 +75,7 @@ class HistoryView(View):
                     effective.isoformat() if effective else None,
                     item.get("timestamp").isoformat(),
                     causation_of(item),
-                    digest.leaf_hash.hex(),
+                    item.leaf_hash.hex(),
                 )
             )
         cur.executemany(

@@ -122,7 +122,7 @@ class LedgerView(View):
         leaves: list[tuple[int, int, bytes]] = []
         heads: list[SignedTreeHead] = []
         for item in items:
-            value = item.digest.leaf_hash
+            value = item.leaf_hash
             leaves.append((log.append(value), item.position, value))
             if self.signer is not None and self.signer.due(log.size):
                 heads.append(self.signer.sign(log.size, log.root()))

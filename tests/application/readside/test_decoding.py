@@ -11,7 +11,7 @@ from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
 from application.projections.base import Item
 from application.projections.decoding import EventDecoder
-from application.projections.digests import event_digest
+from application.projections.digests import event_leaf_hash
 from application.service import Regledger
 from domain.model import Model
 from tests.application.story import PROVIDER, Story, ctx, play_every_act
@@ -87,10 +87,10 @@ def test_a_state_that_does_not_decode_raises_the_mappers_error(app):
         broken.get("name")
 
 
-def test_the_shared_parse_gives_the_digest_of_the_stored_bytes(app, clock):
+def test_the_shared_parse_gives_the_leaf_hash_of_the_stored_bytes(app, clock):
     play_every_act(app, clock)
     for item, event in _items(app):
-        assert item.digest == event_digest(
+        assert item.leaf_hash == event_leaf_hash(
             event.originator_id, event.originator_version, item.topic, item.state
         )
 
