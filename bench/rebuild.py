@@ -6,15 +6,14 @@ compares them under the same load. The rebuild is `ParallelRunner.run_until` wit
 default views (no signing) into a fresh scratch store holding only the events, its views
 shared out over `processes` processes (one per core by default, as `regledger worker --once
 --processes 0` does); the raw side is `select_notifications` plus `mapper.to_domain_event`
-in one process. Worker start-up (about a second, once per rebuild) is timed apart. Resident memory
-of every process of the rebuild is sampled throughout, summed, so that it shows whether
-memory grows with history.
+in one process. Worker start-up (about half a second, once per rebuild) is timed apart.
+Resident memory of every process of the rebuild is sampled throughout, summed, so that it
+shows whether memory grows with history.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -113,7 +112,7 @@ def measure(store: Path, batch: int = BATCH, processes: int = 0) -> RebuildResul
     recorder, mapper = system.app.recorder, system.app.mapper
     system.runner.batch_size = batch
     started = time.perf_counter()
-    runner = ParallelRunner(system.runner, system.store, processes or os.cpu_count() or 1)
+    runner = ParallelRunner(system.runner, system.store, processes)
     start_up = time.perf_counter() - started
     progress = [0]
     sampler = _Sampler(progress, runner.pids)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -173,8 +174,10 @@ class ParallelRunner:
     """
 
     def __init__(self, runner: ProjectionRunner, config: StoreConfig, processes: int) -> None:
+        """Share `runner`'s views out over `processes` processes (0: one per core)."""
         shared = config.kind != StoreKind.MEMORY  # other processes cannot open a memory store
-        groups = plan(runner.views, processes if shared else 1)
+        count = processes or os.cpu_count() or 1
+        groups = plan(runner.views, count if shared else 1)
         self.runner = ProjectionRunner(
             runner.source,
             runner.mapper,

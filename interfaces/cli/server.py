@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Annotated
 
@@ -51,8 +50,7 @@ def worker(
         fail("--processes applies only with --once")
     with open_system() as system:
         if once:
-            count = processes or os.cpu_count() or 1
-            with ParallelRunner(system.runner, system.store, count) as runner:
+            with ParallelRunner(system.runner, system.store, processes) as runner:
                 applied = runner.catch_up()
                 err.print(f"applied {applied} events; projections at {runner.position()}")
             return

@@ -100,6 +100,18 @@ def test_views_caught_up_in_two_processes_equal_one_process_rebuild(
         system.close()
 
 
+def test_zero_processes_means_one_per_core(store_url, clock):
+    if store_url.startswith("memory://"):
+        pytest.skip("worker processes cannot open an in-memory store")
+    system = System(parse_url(store_url), clock=clock)
+    try:
+        with ParallelRunner(system.runner, system.store, 0) as parallel:
+            cores = os.cpu_count() or 1
+            assert 1 + len(parallel.pids) == min(cores, len(system.views))
+    finally:
+        system.close()
+
+
 def test_on_a_memory_store_every_view_stays_in_this_process(store_url, clock):
     if not store_url.startswith("memory://"):
         pytest.skip("only an in-memory store cannot be shared")
