@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTransaction
 
+from application.persistence.sqlite import STATEMENT_CACHE
 from application.persistence.store import StoreConfig, StoreKind
 
 # SQLite's default, kept for every commit but those of derived data: in WAL mode each
@@ -128,7 +129,7 @@ class Database:
             uri=True,
             isolation_level=None,
             timeout=10,
-            cached_statements=256,
+            cached_statements=STATEMENT_CACHE,
             check_same_thread=False,  # used by its own thread only; closed by `close()`
         )
         reader.row_factory = sqlite3.Row  # rows as the library's connections give them
