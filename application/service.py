@@ -40,6 +40,7 @@ from domain.scope import Scope
 A = TypeVar("A", bound=Aggregate)
 
 DEFAULT_RESPONSE_DAYS = 30
+LOST_RACE = "another command changed the same record first; reload and retry"
 
 
 class IdempotentReplay(Exception):  # noqa: N818 - a signal, not a failure
@@ -141,9 +142,7 @@ class Regledger(Application):
             recordings = self.save(primary, *others, idempotency=record)
         except IntegrityError:
             self.replay_idempotent(ctx)
-            raise ConcurrencyError(
-                "another command changed the same record first; reload and retry"
-            ) from None
+            raise ConcurrencyError(LOST_RACE) from None
         except OperationalError:
             # PostgreSQL inserts run in a pipeline, where a clash is now and then reported
             # as "pipeline aborted" instead of its own IntegrityError. Nothing was recorded
@@ -151,9 +150,7 @@ class Regledger(Application):
             # else the store really failed.
             self.replay_idempotent(ctx)
             if any(self._recorded(a.id, a.version) for a in (primary, *others)):
-                raise ConcurrencyError(
-                    "another command changed the same record first; reload and retry"
-                ) from None
+                raise ConcurrencyError(LOST_RACE) from None
             raise
         position = max(r.notification.id for r in recordings)
         return CommandResult(primary.id, primary.version, position, dict(extra))
