@@ -23,7 +23,6 @@ from interfaces.api.observability import Metrics, ObservabilityMiddleware, confi
 from interfaces.api.routes.events import streams_end_on_exit_signal
 from interfaces.settings import Settings, get_settings
 
-# Each module exposes `router`; they are included in this order.
 # Each module exposes `router`; they are included in this order, which is also the order
 # a request's path is matched in: the busiest routes come first (the plain access check
 # is mostly answered before routing, by the fast lane).
