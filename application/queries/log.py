@@ -18,9 +18,7 @@ from pydantic_core import to_jsonable_python
 from application.persistence.database import Database
 from application.projections.history import TABLE as HISTORY
 from domain.actor import Actor
-
-# Stored alongside the event's own fields, but shown in the envelope instead.
-_ENVELOPE = frozenset({"actor", "effective_at", "timestamp", "originator_topic"})
+from domain.visibility import ENVELOPE_FIELDS
 
 
 class LogEvent(BaseModel):
@@ -64,7 +62,8 @@ def _sorted(value: Any) -> Any:
 
 
 def _event(row: Any, decode: Callable[[bytes], Any]) -> LogEvent:
-    fields = decode(bytes(row["state"]))
+    # The state holds the event's own fields and, beside them, some of its envelope.
+    own = {k: v for k, v in decode(bytes(row["state"])).items() if k not in ENVELOPE_FIELDS}
     actor = None
     if row["actor_org"] is not None:
         actor = Actor(org=row["actor_org"], role=row["actor_role"])
@@ -79,7 +78,7 @@ def _event(row: Any, decode: Callable[[bytes], Any]) -> LogEvent:
         recorded_at=row["recorded_at"],
         causation_id=row["causation_id"],
         leaf_hash=row["leaf_hash"],
-        data=_sorted(to_jsonable_python({k: v for k, v in fields.items() if k not in _ENVELOPE})),
+        data=_sorted(to_jsonable_python(own)),
     )
 
 
