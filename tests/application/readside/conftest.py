@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from application.context import CommandContext
 from application.persistence.store import parse_url
+from application.projections.registry import default_views
+from application.projections.runner import ProjectionRunner
 from application.queries import Queries
+from application.service import Regledger
 from application.system import System
 from domain.actor import Actor, Role
 from domain.scope import Scope
@@ -32,6 +36,26 @@ def as_(actor: Actor, effective_at: datetime | None = None) -> CommandContext:
 def scope(classes: list[str], places: list[str]) -> Scope:
     """A scope from two lists."""
     return Scope(user_classes=tuple(classes), jurisdictions=tuple(places))
+
+
+def rebuilt_digests(  # type: ignore[no-untyped-def]
+    system: System, scratch: Path, clock, names: Collection[str] | None = None
+) -> dict[str, str]:
+    """The default views (those `names`d) rebuilt from `system`'s log in a fresh SQLite
+    store at `scratch`, in one process, by name: each one's digest."""
+    store = Regledger(parse_url(f"sqlite:///{scratch}"), clock=clock)
+    views = [v for v in default_views() if names is None or v.name in names]
+    try:
+        ProjectionRunner(
+            system.app.recorder,
+            system.app.mapper,
+            store.db,
+            store.factory.tracking_recorder(),
+            views,
+        ).catch_up()
+        return {v.name: v.digest(store.db) for v in views}
+    finally:
+        store.close()
 
 
 @pytest.fixture

@@ -13,13 +13,11 @@ from application.projections.base import View
 from application.projections.catalog import CatalogView
 from application.projections.history import TABLE as HISTORY
 from application.projections.history import HistoryView
-from application.projections.registry import default_views
 from application.projections.runner import ProjectionRunner, ProjectionTimeoutError
 from application.queries import Queries
 from application.queries.log import read_log, state_decoder
-from application.service import Regledger
 from application.system import System
-from tests.application.readside.conftest import ANTHROPIC, as_
+from tests.application.readside.conftest import ANTHROPIC, as_, rebuilt_digests
 from tests.application.readside.test_story import tell
 
 READ_SIDE = (HistoryView.name, CatalogView.name, AccessView.name)
@@ -66,23 +64,10 @@ def test_views_resumed_after_a_restart_equal_a_fresh_rebuild(store_url, clock, t
     restarted = System(parse_url(store_url), clock=clock)
     restarted.runner.catch_up()
     live = _digests(restarted.app.db, _read_side(restarted.views))
-
-    scratch = Regledger(parse_url(f"sqlite:///{tmp_path}/scratch.db"), clock=clock)
-    views = _read_side(default_views())
-    rebuild = ProjectionRunner(
-        restarted.app.recorder,
-        restarted.app.mapper,
-        scratch.db,
-        scratch.factory.tracking_recorder(),
-        views,
-        batch_size=1000,
-    )
-    rebuild.catch_up()
     try:
-        assert _digests(scratch.db, views) == live
+        assert rebuilt_digests(restarted, tmp_path / "scratch.db", clock, READ_SIDE) == live
         assert restarted.runner.position() == restarted.app.max_position()
     finally:
-        scratch.close()
         restarted.close()
 
 
@@ -115,17 +100,7 @@ def test_runners_racing_on_one_store_apply_each_event_once(store_url, clock, tmp
         history = story.app.db.fetchall(f"SELECT position FROM {HISTORY} ORDER BY position")
         assert [r["position"] for r in history] == list(range(1, end + 1))
         live = _digests(story.app.db, _read_side(story.views))
-        scratch = Regledger(parse_url(f"sqlite:///{tmp_path}/scratch.db"), clock=clock)
-        views = _read_side(default_views())
-        ProjectionRunner(
-            story.app.recorder,
-            story.app.mapper,
-            scratch.db,
-            scratch.factory.tracking_recorder(),
-            views,
-        ).catch_up()
-        assert _digests(scratch.db, views) == live
-        scratch.close()
+        assert rebuilt_digests(story, tmp_path / "scratch.db", clock, READ_SIDE) == live
     finally:
         other.close()
         story.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,9 +16,8 @@ from application.projections.history import HistoryView
 from application.projections.ledger import LedgerView
 from application.projections.parallel import ParallelRunner, WorkerError, plan
 from application.projections.registry import default_views
-from application.projections.runner import ProjectionRunner
-from application.service import Regledger
 from application.system import System
+from tests.application.readside.conftest import rebuilt_digests
 from tests.application.story import play_every_act
 
 
@@ -63,22 +61,6 @@ def _every_act(store_url: str, clock) -> System:  # type: ignore[no-untyped-def]
     return system
 
 
-def _serial_digests(system: System, tmp_path: Path, clock) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    scratch = Regledger(parse_url(f"sqlite:///{tmp_path}/serial.db"), clock=clock)
-    views = default_views()
-    try:
-        ProjectionRunner(
-            system.app.recorder,
-            system.app.mapper,
-            scratch.db,
-            scratch.factory.tracking_recorder(),
-            views,
-        ).catch_up()
-        return {v.name: v.digest(scratch.db) for v in views}
-    finally:
-        scratch.close()
-
-
 @pytest.mark.parametrize("batch_size", [500, 3])
 def test_views_caught_up_in_two_processes_equal_one_process_rebuild(
     store_url, clock, tmp_path, batch_size: int
@@ -95,7 +77,7 @@ def test_views_caught_up_in_two_processes_equal_one_process_rebuild(
             assert parallel.position() == system.app.max_position()
         assert system.runner.position() == system.app.max_position()
         live = {v.name: v.digest(system.app.db) for v in system.views}
-        assert live == _serial_digests(system, tmp_path, clock)
+        assert live == rebuilt_digests(system, tmp_path / "serial.db", clock)
     finally:
         system.close()
 
@@ -138,7 +120,7 @@ def test_a_rebuild_stopped_part_way_resumes_where_each_view_stopped(store_url, c
         assert system.runner.position() == 8
         system.runner.catch_up()  # one process finishes what two began
         live = {v.name: v.digest(system.app.db) for v in system.views}
-        assert live == _serial_digests(system, tmp_path, clock)
+        assert live == rebuilt_digests(system, tmp_path / "serial.db", clock)
     finally:
         system.close()
 
