@@ -123,6 +123,9 @@ def fact_of(item: Item) -> Fact | None:
     data: dict[str, Any] = {}
     scope: Scope | None = None
     for field in fields:
+        if field in _IDS:
+            data[field] = item.id_text(field)
+            continue
         value = item.get(field)
         if value is None or type(value) is str:
             data[field] = value
@@ -133,8 +136,6 @@ def fact_of(item: Item) -> Fact | None:
             data[field] = value.astimezone(UTC)
         elif field == "model_ids":
             data[field] = [str(v) for v in value]
-        elif field in _IDS:
-            data[field] = str(value)
         else:
             data[field] = _plain(value)
     return Fact(

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from application.persistence.database import Cursor, Database
-from application.projections.decoding import EventDecoder
+from application.projections.decoding import EventDecoder, uuid_text
 from application.projections.digests import event_leaf_hash
 from application.projections.topics import topic_parts
 
@@ -34,6 +34,7 @@ class Item:
         "state",
         "version",
         "_id",
+        "_aggregate_id",
         "_decoder",
         "_parsed",
         "_cls",
@@ -56,7 +57,8 @@ class Item:
         self.topic = topic
         self.state = state
         self.version = version
-        self._id: Any = originator_id
+        self._id: Any = originator_id  # as stored: a UUID, or its text from a SQLite log
+        self._aggregate_id: Any = _MISSING
         self._decoder = decoder
         self._parsed: tuple[Any] | None = None
         self._cls: Any = _MISSING
@@ -79,10 +81,6 @@ class Item:
                 cls = self._decoder.readable(self.topic, self.value)
             except ValueError:
                 cls = None  # the mapper raises its own error for this state
-            if cls is not None:
-                self._id = self._decoder.originator_id(cls, self._id)
-            else:
-                self._id = self.event.originator_id
             self._cls = cls
         return cls  # type: ignore[no-any-return]
 
@@ -104,6 +102,33 @@ class Item:
         value = self._fields[name] = self._decoder.field(raw)
         return value
 
+    def _raw(self, name: str) -> Any:
+        """The field's parsed JSON value when it can be read off the state alone, else _MISSING."""
+        cls = self._cls if self._cls is not _MISSING else self._readable()
+        if cls is None or name == "class_version":
+            return _MISSING
+        return self._parsed[0].get(name, _MISSING)  # type: ignore[index]
+
+    def id_text(self, name: str) -> str | None:
+        """`str(get(name))` of an id field (None stays None), without building the UUID."""
+        text = self._decoder.id_text(self._raw(name))
+        if text is not None:
+            return text
+        value = self.get(name)
+        return None if value is None else str(value)
+
+    def time_text(self, name: str) -> str | None:
+        """`get(name).isoformat()` of a time field (None stays None), the stored text if equal."""
+        if name not in self._fields:
+            decoded = self._decoder.time_text(self._raw(name))
+            if decoded is not None:
+                value, text = decoded
+                self._fields[name] = value
+                if text is not None:
+                    return text
+        value = self.get(name)
+        return None if value is None else value.isoformat()  # type: ignore[no-any-return]
+
     @property
     def event(self) -> Any:
         """The whole domain event, from the mapper."""
@@ -119,21 +144,30 @@ class Item:
                 value = self.value
             except ValueError:
                 value = None  # the reference path raises the reference error
-            self._leaf_hash = event_leaf_hash(self._id, self.version, self.topic, self.state, value)
+            self._leaf_hash = event_leaf_hash(
+                self.aggregate_key, self.version, self.topic, self.state, value
+            )
         return self._leaf_hash
 
     @property
     def aggregate_id(self) -> UUID:
-        """The originating aggregate."""
-        if self._cls is _MISSING:
-            self._readable()
-        return self._id  # type: ignore[no-any-return]
+        """The originating aggregate, its id converted as the mapper converts it."""
+        if self._aggregate_id is _MISSING:
+            cls = self._cls if self._cls is not _MISSING else self._readable()
+            if cls is not None:
+                self._aggregate_id = self._decoder.originator_id(cls, self._id)
+            else:
+                self._aggregate_id = self.event.originator_id
+        return self._aggregate_id  # type: ignore[no-any-return]
 
     @property
     def aggregate_key(self) -> str:
         """The originating aggregate's id as text."""
         if self._key is None:
-            self._key = str(self.aggregate_id)
+            stored = self._id
+            # A UUID's text, as a SQLite log holds it, is read off without building the UUID.
+            key = uuid_text(stored) if type(stored) is str else None
+            self._key = key if key is not None else str(self.aggregate_id)
         return self._key
 
     @property

@@ -13,17 +13,43 @@ compressor, or a transcoder other than the project's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Hashable
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoding, find_id_convertor
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    Mapper,
+    StoredEvent,
+    Transcoding,
+    UUIDAsHex,
+    find_id_convertor,
+)
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
 from application.persistence.transcoding import RegledgerTranscoder, arrays_as_tuples
 
 SHARED_LIMIT = 4096  # decoded values kept for sharing; the set starts afresh when full
+
+# The text `str(UUID(...))` writes, and the hex `UUID.hex` writes (as the transcoder and the
+# library's SQLite recorder store ids).
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID_HEX = re.compile(r"[0-9a-f]{32}")
+
+
+def uuid_text(text: str) -> str | None:
+    """`str(UUID(text))` when `text` is a UUID as `str()` or `.hex` writes it, else None.
+
+    Both forms are read off without building the UUID; anything else is left to `UUID`.
+    """
+    if _UUID_HEX.fullmatch(text):
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    if _UUID_TEXT.fullmatch(text):
+        return text
+    return None
 
 
 class EventDecoder:
@@ -41,6 +67,8 @@ class EventDecoder:
         self._hook = transcoder.decoder.object_hook if self.lazy else None  # type: ignore[attr-defined]
         self._names: dict[str, Transcoding] = transcoder.names if self.lazy else {}  # type: ignore[attr-defined]
         self._shared: dict[tuple[str, Any], Any] = {}
+        self._ids = type(self._names.get(UUIDAsHex.name)) is UUIDAsHex
+        self._times = type(self._names.get(DatetimeAsISO.name)) is DatetimeAsISO
 
     def parse(self, state: bytes) -> Any:
         """The stored state as plain JSON values (strict UTF-8, as the transcoder reads it)."""
@@ -86,6 +114,46 @@ class EventDecoder:
                         self._shared[(name, key)] = value  # type: ignore[index]
                 return value
         return self._decode(raw)
+
+    def id_text(self, raw: Any) -> str | None:
+        """`str()` of the UUID a field's parsed value decodes to, read off its stored hex.
+
+        None unless the value is an id as the transcoder writes one (`UUID.hex`), which
+        `str(UUID(hex))` merely splits with hyphens.
+        """
+        if self._ids and type(raw) is dict and len(raw) == 2 and raw.get("_type_") == "uuid_hex":
+            h = raw.get("_data_")
+            if type(h) is str and _UUID_HEX.fullmatch(h):
+                return uuid_text(h)
+        return None
+
+    def time_text(self, raw: Any) -> tuple[datetime, str | None] | None:
+        """The time a field's parsed value decodes to, with its `isoformat()` when that is free.
+
+        The text is the stored text itself when it is what `isoformat()` writes for a UTC
+        time with microseconds (the form the log's own clock stamps), else None. None
+        altogether unless the value is a time as the transcoder writes one.
+        """
+        if (
+            self._times
+            and type(raw) is dict
+            and len(raw) == 2
+            and raw.get("_type_") == "datetime_iso"
+        ):
+            text = raw.get("_data_")
+            if type(text) is str:
+                value = datetime.fromisoformat(text)  # as the transcoding decodes it
+                if (
+                    len(text) == 32
+                    and text[26:] == "+00:00"
+                    and text[10] == "T"
+                    and text[19] == "."
+                    and text[20:26] != "000000"
+                    and text[4] + text[7] + text[13] + text[16] == "--::"
+                ):
+                    return value, text
+                return value, None
+        return None
 
     def _decode(self, raw: Any) -> Any:
         return arrays_as_tuples(self._objects(raw))  # as RegledgerTranscoder.decode does

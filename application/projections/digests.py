@@ -9,6 +9,7 @@ from uuid import UUID
 
 from application.ledger.canonical import canonical_event_bytes
 from application.ledger.merkle import leaf_hash
+from application.projections.decoding import uuid_text
 
 # json.dumps(value, **these) is JSONEncoder(**these).encode(value); built once, not per event.
 # A value parsed from JSON holds no cycles, so the encoders need not look for them.
@@ -32,17 +33,21 @@ def event_leaf_hash(
     """The ledger leaf hash of one stored event.
 
     Equal to hashing `canonical_event_bytes(...)`, from one parse of the state (`value`,
-    when the caller has parsed it already). Anything unusual (an id that is not a UUID
-    object, a state that is not canonical-able) takes the reference path, which raises the
-    reference errors.
+    when the caller has parsed it already). The id is a UUID or its text in either form
+    `uuid_text` reads (as a SQLite log holds it). Anything unusual (another id, a state
+    that is not canonical-able) takes the reference path, which raises the reference errors.
     """
-    if isinstance(originator_id, UUID) and type(version) is int and isinstance(topic, str):
+    if isinstance(originator_id, UUID):
+        key: str | None = str(originator_id)
+    else:
+        key = uuid_text(originator_id) if type(originator_id) is str else None
+    if key is not None and type(version) is int and isinstance(topic, str):
         try:
             if value is None:
                 value = json.loads(bytes(state))
             body = _CANONICAL.encode(value)
             leaf = (
-                f'{{"originator_id":"{originator_id}","originator_version":{version},'
+                f'{{"originator_id":"{key}","originator_version":{version},'
                 f'"state":{body},"topic":{_topic_json(topic)}}}'
             ).encode()
         except ValueError:  # JSONDecodeError and UnicodeError included

@@ -22,9 +22,9 @@ CAUSE_FIELDS = ("appeal_id", "directive_id")
 def causation_of(item: Item) -> str | None:
     """The id of the record that caused an event, where it has one."""
     for name in CAUSE_FIELDS:
-        value = item.get(name)
-        if value is not None and value != item.aggregate_id:
-            return str(value)
+        value = item.id_text(name)
+        if value is not None and value != item.aggregate_key:
+            return value
     return None
 
 
@@ -61,7 +61,6 @@ class HistoryView(View):
         rows = []
         for item in items:
             actor = item.get("actor")
-            effective = item.get("effective_at")
             kind, name = topic_parts(item.topic)
             rows.append(
                 (
@@ -72,8 +71,8 @@ class HistoryView(View):
                     name,
                     actor.org if actor else None,
                     str(actor.role) if actor else None,
-                    effective.isoformat() if effective else None,
-                    item.get("timestamp").isoformat(),
+                    item.time_text("effective_at"),
+                    item.time_text("timestamp"),
                     causation_of(item),
                     item.leaf_hash.hex(),
                 )

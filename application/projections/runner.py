@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Mapper, Tracking
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.persistence.database import Cursor, Database
 from application.projections.base import Item, View
@@ -97,6 +98,27 @@ class DeferredWrites(Cursor):
             cur.executemany(statement, rows)
 
 
+def read_log(source: Any, start: int, limit: int) -> list[tuple[int, str, Any, int, bytes]]:
+    """Up to `limit` events of the log from position `start`: (position, topic, id, version, state).
+
+    A SQLite log is read with one plain query whose rows are taken as they come, each id as
+    the text the log holds (`Item` turns it into a UUID only when asked); any other source
+    through `select_notifications`.
+    """
+    if isinstance(source, SQLiteApplicationRecorder):
+        statement = (
+            "SELECT rowid, topic, originator_id, originator_version, state "
+            f"FROM {source.events_table_name} WHERE rowid>=? ORDER BY rowid LIMIT ?"
+        )
+        with source.datastore.transaction(commit=False) as c:
+            c.execute(statement, (start, limit))
+            return [tuple(row) for row in c.fetchall()]
+    return [
+        (n.id, n.topic, n.originator_id, n.originator_version, n.state)
+        for n in source.select_notifications(start=start, limit=limit)
+    ]
+
+
 class ProjectionTimeoutError(TimeoutError):
     """The views did not reach a log position in time."""
 
@@ -171,20 +193,15 @@ class ProjectionRunner:
             self._applied = self.positions()
         positions = self._applied
         start = min(positions.values(), default=0)
-        notifications = self.source.select_notifications(  # type: ignore[attr-defined]
-            start=start + 1, limit=self.batch_size
-        )
-        if not notifications:
+        rows = read_log(self.source, start + 1, self.batch_size)
+        if not rows:
             return 0
         with _cycle_collection_paused():
-            return self._apply(notifications, positions)
+            return self._apply(rows, positions)
 
-    def _apply(self, notifications: Sequence[Any], positions: dict[str, int]) -> int:
+    def _apply(self, rows: Sequence[tuple[Any, ...]], positions: dict[str, int]) -> int:
         decoder = self.decoder
-        items = [
-            Item(n.id, n.topic, n.originator_id, n.originator_version, n.state, decoder)
-            for n in notifications
-        ]
+        items = [Item(p, t, i, v, s, decoder) for p, t, i, v, s in rows]
         last = items[-1].position
         first = items[0].position
         todos = {

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
+from hypothesis import given
+from hypothesis import strategies as st
 
 from application.projections.base import Item
 from application.projections.decoding import EventDecoder
 from application.projections.digests import event_leaf_hash
+from application.projections.runner import read_log
 from application.service import Regledger
 from domain.model import Model
 from tests.application.story import PROVIDER, Story, ctx, play_every_act
@@ -101,3 +105,99 @@ def test_equal_value_objects_decode_to_one_shared_instance(app, clock):
     by_value: dict[Any, Any] = {}
     for actor in actors:
         assert by_value.setdefault(actor, actor) is actor
+
+
+def _logged(app: Regledger) -> list[tuple[Item, Any]]:
+    """Items as the runner builds them, from `read_log` (on SQLite each id is the log's text)."""
+    decoder = EventDecoder(app.mapper)
+    return [
+        (
+            Item(*row, decoder),
+            app.mapper.to_domain_event(StoredEvent(row[2], row[3], row[1], row[4])),
+        )
+        for row in read_log(app.recorder, 1, 10_000)
+    ]
+
+
+def test_the_runners_reading_of_the_log_gives_every_event_in_order(app, clock):
+    play_every_act(app, clock)
+    rows = read_log(app.recorder, 3, 10_000)
+    notifications = app.recorder.select_notifications(3, limit=10_000)
+    assert [(r[0], r[1], UUID(str(r[2])), r[3], bytes(r[4])) for r in rows] == [
+        (n.id, n.topic, n.originator_id, n.originator_version, bytes(n.state))
+        for n in notifications
+    ]
+    assert [r[0] for r in read_log(app.recorder, 3, 2)] == [3, 4]
+
+
+def test_items_read_from_the_log_as_the_runner_reads_it_equal_the_mappers_events(app, clock):
+    play_every_act(app, clock)
+    app.recorder.insert_events([app.mapper.to_stored_event(e) for e in scheduler_events()])
+    items = _logged(app)
+    assert len(items) > 30
+    seen_ids = seen_times = 0
+    for item, event in items:
+        assert item.aggregate_key == str(event.originator_id)
+        assert item.aggregate_id == event.originator_id
+        assert type(item.aggregate_id) is type(event.originator_id)
+        assert item.leaf_hash == event_leaf_hash(
+            event.originator_id, event.originator_version, item.topic, item.state
+        )
+        for name in _field_names(event):
+            value = getattr(event, name)
+            if isinstance(value, UUID) or (value is None and name.endswith("_id")):
+                assert item.id_text(name) == (None if value is None else str(value)), name
+                seen_ids += value is not None
+            if isinstance(value, datetime) or (value is None and name.endswith("_at")):
+                assert item.time_text(name) == (None if value is None else value.isoformat())
+                seen_times += value is not None
+            assert item.get(name) == value, (type(event).__name__, name)
+    assert seen_ids > len(items) and seen_times > len(items)
+
+
+def test_an_id_stored_in_another_form_reads_as_its_uuid_would(app):
+    decoder = EventDecoder(app.mapper)
+    state = app.mapper.transcoder.encode(
+        {"reason": "r", "timestamp": datetime(2026, 1, 2, tzinfo=UTC), "class_version": 1}
+    ).replace(
+        b'"reason"',
+        b'"directive_id":{"_data_":"ABCDEF00ABCDEF00ABCDEF00ABCDEF00",'
+        b'"_type_":"uuid_hex"},"reason"',
+    )
+    item = Item(7, Model.Suspended.TOPIC, str(uuid4()).upper(), 2, state, decoder)
+    assert item.id_text("directive_id") == "abcdef00-abcd-ef00-abcd-ef00abcdef00"
+    assert item.aggregate_key == str(item.aggregate_id)
+    assert item.aggregate_key.islower()
+    assert item.leaf_hash == event_leaf_hash(item.aggregate_id, 2, item.topic, state)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
+        ),
+    ),
+    st.sampled_from(["as stored", "no fraction", "space", "Z", "minus zero"]),
+)
+def test_a_time_reads_as_its_isoformat_in_whatever_form_it_was_stored(moment, form):
+    from eventsourcing.persistence import Mapper
+
+    from application.persistence.transcoding import RegledgerTranscoder
+
+    text = moment.isoformat()
+    if form == "no fraction":
+        text = moment.replace(microsecond=0).isoformat(timespec="seconds")
+    elif form == "space":
+        text = text.replace("T", " ")
+    elif form == "Z" and text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    elif form == "minus zero" and text.endswith("+00:00"):
+        text = text[:-6] + "-00:00"
+    decoder = EventDecoder(Mapper(transcoder=RegledgerTranscoder()))
+    value, same = decoder.time_text({"_type_": "datetime_iso", "_data_": text})  # type: ignore[misc]
+    assert value == datetime.fromisoformat(text)
+    assert same is None or same == value.isoformat() == text
+    if form == "as stored" and moment.utcoffset() == timedelta(0) and moment.microsecond:
+        assert same == text  # the log's own stamps are read off as they are
