@@ -89,6 +89,9 @@ def _record(
         aggregate: Aggregate = app.repository.get(aggregate_id)
     except AggregateNotFoundError:
         return None
+    except OperationalError as e:  # the store was busy: the next run tries again
+        log.warning("could not read %s now (%s); will retry", aggregate_id, e)
+        return None
     if not isinstance(aggregate, cls):
         return None
     try:
