@@ -138,6 +138,7 @@ def fact_of(item: Item) -> Fact | None:
             data[field] = [str(v) for v in value]
         else:
             data[field] = _plain(value)
+    text = item.time_text("effective_at") or ""
     return Fact(
         item.aggregate_key,
         item.position,
@@ -145,6 +146,8 @@ def fact_of(item: Item) -> Fact | None:
         name,
         data,
         scope,
+        # An isoformat() of this shape is a UTC time with microseconds: its own stamp.
+        text if len(text) == 32 and text[19] == "." and text[26:] == "+00:00" else None,
     )
 
 
@@ -166,7 +169,7 @@ def decode(owner_id: str, position: int, effective_at: str, name: str, payload: 
     scope = Scope.model_validate(data["scope"]) if data.get("scope") else None
     if data.get("expires_at") is not None:
         data["expires_at"] = unstamp(data["expires_at"])
-    return Fact(owner_id, position, unstamp(effective_at), name, data, scope)
+    return Fact(owner_id, position, unstamp(effective_at), name, data, scope, effective_at)
 
 
 def encode(fact: Fact) -> tuple[Any, ...]:
@@ -177,7 +180,7 @@ def encode(fact: Fact) -> tuple[Any, ...]:
     return (
         fact.owner_id,
         fact.position,
-        stamp(fact.effective_at),
+        fact.effective_stamp,
         fact.name,
         _PAYLOAD.encode(data),
     )

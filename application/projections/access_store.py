@@ -19,7 +19,6 @@ from application.projections.access_facts import (
 )
 from application.projections.acts import Fact
 from application.projections.spans import Span
-from application.projections.stamps import stamp
 from domain.scope import WILDCARD, Scope
 
 
@@ -115,14 +114,14 @@ class FactStore:
             self._grids[fact.owner_id] = (set(), set())
         elif fact.name in ("Suspended", "Restored") and fact.scope is not None:
             flag = int(fact.name == "Suspended")
-            when = stamp(fact.effective_at)
+            when = fact.effective_stamp
             self._rows[ACTS] += [
                 (fact.owner_id, u, j, when, fact.position, flag)
                 for u in fact.scope.user_classes
                 for j in fact.scope.jurisdictions
             ]
         elif fact.name == "Retired":
-            self._rows[RETIREMENTS].append((fact.owner_id, fact.position, stamp(fact.effective_at)))
+            self._rows[RETIREMENTS].append((fact.owner_id, fact.position, fact.effective_stamp))
 
     def link(self, model_id: str, directive_id: str, position: int) -> bool:
         """Note that a directive lists a model; True when it is the first time."""

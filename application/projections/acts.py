@@ -25,6 +25,14 @@ class Fact:
     name: str
     data: Mapping[str, Any]
     scope: Scope | None = None
+    # `stamp(effective_at)` when it was at hand as text (a stored stamp, or the log's own
+    # UTC time text); not part of the fact's value.
+    stamped: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def effective_stamp(self) -> str:
+        """`stamp(effective_at)`."""
+        return self.stamped if self.stamped is not None else stamp(self.effective_at)
 
     @property
     def order(self) -> tuple[datetime, int]:

@@ -201,3 +201,25 @@ def test_a_time_reads_as_its_isoformat_in_whatever_form_it_was_stored(moment, fo
     assert same is None or same == value.isoformat() == text
     if form == "as stored" and moment.utcoffset() == timedelta(0) and moment.microsecond:
         assert same == text  # the log's own stamps are read off as they are
+
+
+def test_a_facts_stamp_read_off_its_event_is_the_stamp_of_its_time(app, clock):
+    from application.projections.access_facts import decode, encode, fact_of
+    from application.projections.stamps import stamp
+
+    play_every_act(app, clock)
+    offset = timezone(timedelta(hours=2))
+    app.register_model(
+        ctx(PROVIDER, effective_at=datetime(2026, 5, 1, 11, tzinfo=offset)), "Z", "d"
+    )
+    at = datetime(2026, 5, 1, 9, 0, 0, 123456, tzinfo=UTC)  # as the log's own clock stamps
+    app.register_model(ctx(PROVIDER, effective_at=at), "Y", "d")
+    facts = [f for f in (fact_of(item) for item, _ in _logged(app)) if f is not None]
+    assert len(facts) >= 20
+    assert [f.stamped for f in facts[-2:]] == [None, "2026-05-01T09:00:00.123456+00:00"]
+    for fact in facts:
+        assert fact.effective_stamp == stamp(fact.effective_at)
+        again = decode(*encode(fact))
+        assert again == fact
+        assert again.effective_stamp == fact.effective_stamp
+    assert facts[-2].effective_stamp == "2026-05-01T09:00:00.000000+00:00"
