@@ -144,9 +144,7 @@ class Item:
                 value = self.value
             except ValueError:
                 value = None  # the reference path raises the reference error
-            self._leaf_hash = event_leaf_hash(
-                self.aggregate_key, self.version, self.topic, self.state, value
-            )
+            self._leaf_hash = event_leaf_hash(self._id, self.version, self.topic, self.state, value)
         return self._leaf_hash
 
     @property
