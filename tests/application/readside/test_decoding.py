@@ -223,3 +223,11 @@ def test_a_facts_stamp_read_off_its_event_is_the_stamp_of_its_time(app, clock):
         assert again == fact
         assert again.effective_stamp == fact.effective_stamp
     assert facts[-2].effective_stamp == "2026-05-01T09:00:00.000000+00:00"
+
+
+def test_the_leaf_hash_of_a_state_that_does_not_decode_raises_the_reference_error(app):
+    decoder = EventDecoder(app.mapper)
+    for stored_id in (uuid4(), uuid4().hex, str(uuid4())):
+        broken = Item(99, Model.Registered.TOPIC, stored_id, 1, b"{not json", decoder)
+        with pytest.raises(ValueError, match="event state is not valid JSON"):
+            broken.leaf_hash  # noqa: B018
