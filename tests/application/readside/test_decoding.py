@@ -8,14 +8,17 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
+from application.persistence.transcoding import RegledgerTranscoder
+from application.projections.access_facts import decode, encode, fact_of
 from application.projections.base import Item
 from application.projections.decoding import EventDecoder
 from application.projections.digests import event_leaf_hash
 from application.projections.runner import read_log
+from application.projections.stamps import stamp
 from application.service import Regledger
 from domain.model import Model
 from tests.application.story import PROVIDER, Story, ctx, play_every_act
@@ -182,10 +185,6 @@ def test_an_id_stored_in_another_form_reads_as_its_uuid_would(app):
     st.sampled_from(["as stored", "no fraction", "space", "Z", "minus zero"]),
 )
 def test_a_time_reads_as_its_isoformat_in_whatever_form_it_was_stored(moment, form):
-    from eventsourcing.persistence import Mapper
-
-    from application.persistence.transcoding import RegledgerTranscoder
-
     text = moment.isoformat()
     if form == "no fraction":
         text = moment.replace(microsecond=0).isoformat(timespec="seconds")
@@ -204,9 +203,6 @@ def test_a_time_reads_as_its_isoformat_in_whatever_form_it_was_stored(moment, fo
 
 
 def test_a_facts_stamp_read_off_its_event_is_the_stamp_of_its_time(app, clock):
-    from application.projections.access_facts import decode, encode, fact_of
-    from application.projections.stamps import stamp
-
     play_every_act(app, clock)
     offset = timezone(timedelta(hours=2))
     app.register_model(
