@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from application.persistence.database import Cursor
 from application.projections.acts import Fact
 from application.projections.base import Item
-from application.projections.stamps import stamp, unstamp
+from application.projections.stamps import is_utc_micro_text, stamp, unstamp
 from application.projections.topics import topic_parts
 from domain.scope import Scope
 
@@ -146,8 +146,7 @@ def fact_of(item: Item) -> Fact | None:
         name,
         data,
         scope,
-        # An isoformat() of this shape is a UTC time with microseconds: its own stamp.
-        text if len(text) == 32 and text[19] == "." and text[26:] == "+00:00" else None,
+        text if is_utc_micro_text(text) else None,  # then it is its own stamp
     )
 
 

@@ -31,6 +31,7 @@ from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
 from application.persistence.transcoding import RegledgerTranscoder, arrays_as_tuples
+from application.projections.stamps import is_utc_micro_text
 
 SHARED_LIMIT = 4096  # decoded values kept for sharing; the set starts afresh when full
 
@@ -116,14 +117,14 @@ class EventDecoder:
         return self._decode(raw)
 
     def id_text(self, raw: Any) -> str | None:
-        """`str()` of the UUID a field's parsed value decodes to, read off its stored hex.
+        """`str()` of the UUID a field's parsed value decodes to, read off its stored text.
 
-        None unless the value is an id as the transcoder writes one (`UUID.hex`), which
-        `str(UUID(hex))` merely splits with hyphens.
+        None unless the value is an id stored in a form `uuid_text` reads (the transcoder
+        writes `UUID.hex`, which `str(UUID(hex))` merely splits with hyphens).
         """
         if self._ids and type(raw) is dict and len(raw) == 2 and raw.get("_type_") == "uuid_hex":
             h = raw.get("_data_")
-            if type(h) is str and _UUID_HEX.fullmatch(h):
+            if type(h) is str:
                 return uuid_text(h)
         return None
 
@@ -143,16 +144,7 @@ class EventDecoder:
             text = raw.get("_data_")
             if type(text) is str:
                 value = datetime.fromisoformat(text)  # as the transcoding decodes it
-                if (
-                    len(text) == 32
-                    and text[26:] == "+00:00"
-                    and text[10] == "T"
-                    and text[19] == "."
-                    and text[20:26] != "000000"
-                    and text[4] + text[7] + text[13] + text[16] == "--::"
-                ):
-                    return value, text
-                return value, None
+                return value, text if is_utc_micro_text(text) else None
         return None
 
     def _decode(self, raw: Any) -> Any:

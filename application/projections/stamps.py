@@ -12,6 +12,21 @@ def stamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def is_utc_micro_text(text: str) -> bool:
+    """True when `text` is what `isoformat()` prints for a UTC time with microseconds.
+
+    Such a text is also that time's `stamp`, and the form the log's own clock writes.
+    """
+    return (
+        len(text) == 32
+        and text[26:] == "+00:00"
+        and text[10] == "T"
+        and text[19] == "."
+        and text[20:26] != "000000"
+        and text[4] + text[7] + text[13] + text[16] == "--::"
+    )
+
+
 def stamp_or_none(value: datetime | None) -> str | None:
     """`stamp`, passing None through."""
     return None if value is None else stamp(value)
