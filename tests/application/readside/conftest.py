@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from application.context import CommandContext
+from application.persistence.database import Database
 from application.persistence.store import parse_url
+from application.projections.base import View
 from application.projections.registry import default_views
 from application.projections.runner import ProjectionRunner
 from application.queries import Queries
@@ -38,6 +40,11 @@ def scope(classes: list[str], places: list[str]) -> Scope:
     return Scope(user_classes=tuple(classes), jurisdictions=tuple(places))
 
 
+def view_digests(db: Database, views: Iterable[View]) -> dict[str, str]:
+    """Each view's digest in `db`, by name."""
+    return {v.name: v.digest(db) for v in views}
+
+
 def rebuilt_digests(  # type: ignore[no-untyped-def]
     system: System, scratch: Path, clock, names: Collection[str] | None = None
 ) -> dict[str, str]:
@@ -53,7 +60,7 @@ def rebuilt_digests(  # type: ignore[no-untyped-def]
             store.factory.tracking_recorder(),
             views,
         ).catch_up()
-        return {v.name: v.digest(store.db) for v in views}
+        return view_digests(store.db, views)
     finally:
         store.close()
 

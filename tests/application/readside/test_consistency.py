@@ -17,7 +17,7 @@ from application.projections.runner import ProjectionRunner, ProjectionTimeoutEr
 from application.queries import Queries
 from application.queries.log import read_log, state_decoder
 from application.system import System
-from tests.application.readside.conftest import ANTHROPIC, as_, rebuilt_digests
+from tests.application.readside.conftest import ANTHROPIC, as_, rebuilt_digests, view_digests
 from tests.application.readside.test_story import tell
 
 READ_SIDE = (HistoryView.name, CatalogView.name, AccessView.name)
@@ -47,10 +47,6 @@ def _read_side(views: list[View]) -> list[View]:
     return [v for v in views if v.name in READ_SIDE]
 
 
-def _digests(db, views) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {v.name: v.digest(db) for v in views}
-
-
 def test_views_resumed_after_a_restart_equal_a_fresh_rebuild(store_url, clock, tmp_path):
     if store_url.startswith("memory://"):
         pytest.skip("the in-memory store does not outlive its process")
@@ -63,7 +59,7 @@ def test_views_resumed_after_a_restart_equal_a_fresh_rebuild(store_url, clock, t
 
     restarted = System(parse_url(store_url), clock=clock)
     restarted.runner.catch_up()
-    live = _digests(restarted.app.db, _read_side(restarted.views))
+    live = view_digests(restarted.app.db, _read_side(restarted.views))
     try:
         assert rebuilt_digests(restarted, tmp_path / "scratch.db", clock, READ_SIDE) == live
         assert restarted.runner.position() == restarted.app.max_position()
@@ -99,7 +95,7 @@ def test_runners_racing_on_one_store_apply_each_event_once(store_url, clock, tmp
         assert story.runner.position() == other.runner.position() == end
         history = story.app.db.fetchall(f"SELECT position FROM {HISTORY} ORDER BY position")
         assert [r["position"] for r in history] == list(range(1, end + 1))
-        live = _digests(story.app.db, _read_side(story.views))
+        live = view_digests(story.app.db, _read_side(story.views))
         assert rebuilt_digests(story, tmp_path / "scratch.db", clock, READ_SIDE) == live
     finally:
         other.close()

@@ -17,7 +17,7 @@ from application.projections.ledger import LedgerView
 from application.projections.parallel import ParallelRunner, WorkerError, plan
 from application.projections.registry import default_views
 from application.system import System
-from tests.application.readside.conftest import rebuilt_digests
+from tests.application.readside.conftest import rebuilt_digests, view_digests
 from tests.application.story import play_every_act
 
 
@@ -76,7 +76,7 @@ def test_views_caught_up_in_two_processes_equal_one_process_rebuild(
             assert passed == system.app.max_position() > 0
             assert parallel.position() == system.app.max_position()
         assert system.runner.position() == system.app.max_position()
-        live = {v.name: v.digest(system.app.db) for v in system.views}
+        live = view_digests(system.app.db, system.views)
         assert live == rebuilt_digests(system, tmp_path / "serial.db", clock)
     finally:
         system.close()
@@ -119,7 +119,7 @@ def test_a_rebuild_stopped_part_way_resumes_where_each_view_stopped(store_url, c
             assert parallel.position() == 8
         assert system.runner.position() == 8
         system.runner.catch_up()  # one process finishes what two began
-        live = {v.name: v.digest(system.app.db) for v in system.views}
+        live = view_digests(system.app.db, system.views)
         assert live == rebuilt_digests(system, tmp_path / "serial.db", clock)
     finally:
         system.close()
