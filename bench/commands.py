@@ -168,7 +168,9 @@ def diagnose(workdir: Path, seconds: float, limit: float) -> Report:
 
     On a store of its own: a constant behind the real middleware and authentication, and
     the real registration with authentication on the event loop and a single thread-pool
-    hop (where the route and each of its `def` dependencies take one hop each).
+    hop (where the route and each of its `def` dependencies take one hop each). On another:
+    the real server with its views' runner stopped (`REGLEDGER_RUN_PROJECTIONS=false`), so
+    that what keeping the views current beside the commands costs is in every report.
     """
     url = f"sqlite:///{workdir}/commands-diagnosis.db"
     token = provider_token(url)
@@ -181,11 +183,22 @@ def diagnose(workdir: Path, seconds: float, limit: float) -> Report:
         one_hop = wrk(
             f"{base}/bench/stack/register", seconds, 1, 1, _script("/bench/stack/register", token)
         )
+    url = f"sqlite:///{workdir}/commands-no-views.db"
+    token = provider_token(url)
+    env = {**env, "REGLEDGER_DATABASE_URL": url, "REGLEDGER_RUN_PROJECTIONS": "false"}
+    with server("interfaces.api.app:app_from_settings", env) as base:
+        wrk(f"{base}/v1/models", 1, 1, 1, _script("/v1/models", token))
+        no_views = wrk(f"{base}/v1/models", seconds, 1, 1, _script("/v1/models", token))
     return Report(
-        ratios={"one_hop_command_vs_stack_limit": one_hop.requests_per_second / limit},
+        ratios={
+            "one_hop_command_vs_stack_limit": one_hop.requests_per_second / limit,
+            "no_views_command_vs_stack_limit": no_views.requests_per_second / limit,
+        },
         figures={
             "stack_constant_post_per_s": constant.requests_per_second,
             "one_hop_commands_per_s": one_hop.requests_per_second,
+            "no_views_commands_per_s": no_views.requests_per_second,
+            "no_views_command_failures": no_views.non_2xx + no_views.errors,
         },
         targets={},
     )

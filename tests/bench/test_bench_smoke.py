@@ -54,6 +54,7 @@ def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk
     for name in (
         "http_command_vs_stack_limit",
         "http_command_vs_raw_save",
+        "no_views_command_vs_stack_limit",
         "access_check_vs_bare_endpoint",
         "rebuild_vs_raw_decode",
         "asof_latency_large_vs_small",
@@ -64,5 +65,6 @@ def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk
     assert set(report.passed()) == set(report.targets)
     assert [row["events"] for row in report.figures["scaling"]] == list(TINY.sizes)
     assert report.figures["http_command_failures"] == 0
+    assert report.figures["no_views_command_failures"] == 0
     assert report.figures["access_check_failures"] == 0
     assert "rebuild_vs_raw_decode" in table(report, {"mode": "smoke", "machine": machine()})
