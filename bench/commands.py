@@ -7,13 +7,16 @@ three see the same machine load, and reported as medians:
 - `bare`: POST /bare/models on a bare FastAPI app under the same uvicorn settings,
   validating the same body and returning a constant;
 - `raw`: the raw library (no HTTP, no views) saving the same aggregate, a registered
-  Model, one `save` each, on a store of the same kind with the same library settings.
+  Model, one `save` each, on a store of the same kind with the same library settings;
+- on SQLite, a diagnostic in the same rounds: `POST /v1/models` through the real server on
+  a store of its own with its views' runner stopped.
 
 The stack's serial limit is `1 / (1/bare + 1/raw)`: a server that adds nothing to either.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -103,23 +106,46 @@ def postgres_databases(admin_url: str, count: int) -> Iterator[list[str]]:
 
 
 def measure(
-    url: str, raw_url: str, workdir: Path, seconds: float, rounds: int, suffix: str = ""
+    url: str,
+    raw_url: str,
+    workdir: Path,
+    seconds: float,
+    rounds: int,
+    suffix: str = "",
+    no_views_url: str | None = None,
 ) -> Report:
-    """The three rates on one kind of store, `rounds` times interleaved; medians reported."""
+    """The three rates on one kind of store, `rounds` times interleaved; medians reported.
+
+    With `no_views_url`, a fourth rate in every round: the real server on a store of its
+    own with its views' runner stopped (`REGLEDGER_RUN_PROJECTIONS=false`), a diagnostic of
+    what keeping the views current beside the commands costs.
+    """
     token = provider_token(url)
     env = {
         "REGLEDGER_DATABASE_URL": url,
         "REGLEDGER_SIGNING_KEY_PATH": str(workdir / "key.pem"),
     }
     http: list[Any] = []
+    no_views: list[Any] = []
     bare: list[Any] = []
     raw: list[float] = []
     raw_app: Application[Any] = Application(env=library_env(parse_url(raw_url)))
     try:
-        with (
-            server("interfaces.api.app:app_from_settings", env) as real_base,
-            server("bench.bare:create_bare_app", env) as bare_base,
-        ):
+        with contextlib.ExitStack() as servers:
+            real_base = servers.enter_context(server("interfaces.api.app:app_from_settings", env))
+            bare_base = servers.enter_context(server("bench.bare:create_bare_app", env))
+            still_base, still_token = None, ""
+            if no_views_url is not None:
+                still_token = provider_token(no_views_url)
+                still_env = {
+                    **env,
+                    "REGLEDGER_DATABASE_URL": no_views_url,
+                    "REGLEDGER_RUN_PROJECTIONS": "false",
+                }
+                still_base = servers.enter_context(
+                    server("interfaces.api.app:app_from_settings", still_env)
+                )
+                wrk(f"{still_base}/v1/models", 1, 1, 1, _script("/v1/models", still_token))
             wrk(f"{real_base}/v1/models", 1, 1, 1, _script("/v1/models", token))
             wrk(f"{bare_base}/bare/models", 1, 1, 1, _script("/bare/models", token))
             raw_save_rate(raw_app, 0.5)
@@ -127,6 +153,16 @@ def measure(
                 http.append(
                     wrk(f"{real_base}/v1/models", seconds, 1, 1, _script("/v1/models", token))
                 )
+                if still_base is not None:
+                    no_views.append(
+                        wrk(
+                            f"{still_base}/v1/models",
+                            seconds,
+                            1,
+                            1,
+                            _script("/v1/models", still_token),
+                        )
+                    )
                 bare.append(
                     wrk(f"{bare_base}/bare/models", seconds, 1, 1, _script("/bare/models", token))
                 )
@@ -143,7 +179,7 @@ def measure(
         h.requests_per_second * (1 / b.requests_per_second + 1 / r)
         for h, b, r in zip(http, bare, raw, strict=True)
     ]
-    return Report(
+    report = Report(
         ratios={
             f"http_command_vs_stack_limit{suffix}": median(per_round),
             f"http_command_vs_raw_save{suffix}": median(
@@ -161,6 +197,21 @@ def measure(
         },
         targets={f"http_command_vs_stack_limit{suffix}": TARGET},
     )
+    if no_views:
+        report.ratios[f"no_views_command_vs_stack_limit{suffix}"] = median(
+            [
+                n.requests_per_second * (1 / b.requests_per_second + 1 / r)
+                for n, b, r in zip(no_views, bare, raw, strict=True)
+            ]
+        )
+        report.figures[f"no_views_commands_per_s{suffix}"] = round(
+            median([n.requests_per_second for n in no_views]), 1
+        )
+        report.figures[f"no_views_command_p99_ms{suffix}"] = median([n.p99_ms for n in no_views])
+        report.figures[f"no_views_command_failures{suffix}"] = sum(
+            n.non_2xx + n.errors for n in no_views
+        )
+    return report
 
 
 def diagnose(workdir: Path, seconds: float, limit: float) -> Report:
@@ -168,9 +219,7 @@ def diagnose(workdir: Path, seconds: float, limit: float) -> Report:
 
     On a store of its own: a constant behind the real middleware and authentication, and
     the real registration with authentication on the event loop and a single thread-pool
-    hop (where the route and each of its `def` dependencies take one hop each). On another:
-    the real server with its views' runner stopped (`REGLEDGER_RUN_PROJECTIONS=false`), so
-    that what keeping the views current beside the commands costs is in every report.
+    hop (where the route and each of its `def` dependencies take one hop each).
     """
     url = f"sqlite:///{workdir}/commands-diagnosis.db"
     token = provider_token(url)
@@ -183,22 +232,11 @@ def diagnose(workdir: Path, seconds: float, limit: float) -> Report:
         one_hop = wrk(
             f"{base}/bench/stack/register", seconds, 1, 1, _script("/bench/stack/register", token)
         )
-    url = f"sqlite:///{workdir}/commands-no-views.db"
-    token = provider_token(url)
-    env = {**env, "REGLEDGER_DATABASE_URL": url, "REGLEDGER_RUN_PROJECTIONS": "false"}
-    with server("interfaces.api.app:app_from_settings", env) as base:
-        wrk(f"{base}/v1/models", 1, 1, 1, _script("/v1/models", token))
-        no_views = wrk(f"{base}/v1/models", seconds, 1, 1, _script("/v1/models", token))
     return Report(
-        ratios={
-            "one_hop_command_vs_stack_limit": one_hop.requests_per_second / limit,
-            "no_views_command_vs_stack_limit": no_views.requests_per_second / limit,
-        },
+        ratios={"one_hop_command_vs_stack_limit": one_hop.requests_per_second / limit},
         figures={
             "stack_constant_post_per_s": constant.requests_per_second,
             "one_hop_commands_per_s": one_hop.requests_per_second,
-            "no_views_commands_per_s": no_views.requests_per_second,
-            "no_views_command_failures": no_views.non_2xx + no_views.errors,
         },
         targets={},
     )
@@ -212,6 +250,7 @@ def run(workdir: Path, seconds: float, rounds: int, database_url: str | None = N
         workdir,
         seconds,
         rounds,
+        no_views_url=f"sqlite:///{workdir}/commands-no-views.db",
     )
     limit = float(report.figures["stack_serial_limit_per_s"])  # type: ignore[arg-type]
     report.merge(diagnose(workdir, seconds, limit))
