@@ -1,15 +1,15 @@
 """HTTP command throughput against the stack's serial limit (SPEC §10).
 
 Three measurements, each at one client (wrk -c1), interleaved round by round so that all
-three see the same machine load, and reported as medians:
+three see the same machine load, and reported as medians (with a fourth, diagnostic one):
 
 - `http`: POST /v1/models through the real server (a new model name every request);
 - `bare`: POST /bare/models on a bare FastAPI app under the same uvicorn settings,
   validating the same body and returning a constant;
 - `raw`: the raw library (no HTTP, no views) saving the same aggregate, a registered
   Model, one `save` each, on a store of the same kind with the same library settings;
-- on SQLite, a diagnostic in the same rounds: `POST /v1/models` through the real server on
-  a store of its own with its views' runner stopped.
+- `no_views` (diagnostic, SQLite): POST /v1/models through the real server on a store of
+  its own with its views' runner stopped, in the same rounds.
 
 The stack's serial limit is `1 / (1/bare + 1/raw)`: a server that adds nothing to either.
 """
@@ -126,7 +126,7 @@ def measure(
         "REGLEDGER_SIGNING_KEY_PATH": str(workdir / "key.pem"),
     }
     http: list[Any] = []
-    no_views: list[Any] = []
+    no_views_runs: list[Any] = []
     bare: list[Any] = []
     raw: list[float] = []
     raw_app: Application[Any] = Application(env=library_env(parse_url(raw_url)))
@@ -134,18 +134,18 @@ def measure(
         with contextlib.ExitStack() as servers:
             real_base = servers.enter_context(server("interfaces.api.app:app_from_settings", env))
             bare_base = servers.enter_context(server("bench.bare:create_bare_app", env))
-            still_base, still_token = None, ""
+            no_views_base, no_views_token = None, ""
             if no_views_url is not None:
-                still_token = provider_token(no_views_url)
-                still_env = {
+                no_views_token = provider_token(no_views_url)
+                no_views_env = {
                     **env,
                     "REGLEDGER_DATABASE_URL": no_views_url,
                     "REGLEDGER_RUN_PROJECTIONS": "false",
                 }
-                still_base = servers.enter_context(
-                    server("interfaces.api.app:app_from_settings", still_env)
+                no_views_base = servers.enter_context(
+                    server("interfaces.api.app:app_from_settings", no_views_env)
                 )
-                wrk(f"{still_base}/v1/models", 1, 1, 1, _script("/v1/models", still_token))
+                wrk(f"{no_views_base}/v1/models", 1, 1, 1, _script("/v1/models", no_views_token))
             wrk(f"{real_base}/v1/models", 1, 1, 1, _script("/v1/models", token))
             wrk(f"{bare_base}/bare/models", 1, 1, 1, _script("/bare/models", token))
             raw_save_rate(raw_app, 0.5)
@@ -153,14 +153,14 @@ def measure(
                 http.append(
                     wrk(f"{real_base}/v1/models", seconds, 1, 1, _script("/v1/models", token))
                 )
-                if still_base is not None:
-                    no_views.append(
+                if no_views_base is not None:
+                    no_views_runs.append(
                         wrk(
-                            f"{still_base}/v1/models",
+                            f"{no_views_base}/v1/models",
                             seconds,
                             1,
                             1,
-                            _script("/v1/models", still_token),
+                            _script("/v1/models", no_views_token),
                         )
                     )
                 bare.append(
@@ -197,19 +197,21 @@ def measure(
         },
         targets={f"http_command_vs_stack_limit{suffix}": TARGET},
     )
-    if no_views:
+    if no_views_runs:
         report.ratios[f"no_views_command_vs_stack_limit{suffix}"] = median(
             [
                 n.requests_per_second * (1 / b.requests_per_second + 1 / r)
-                for n, b, r in zip(no_views, bare, raw, strict=True)
+                for n, b, r in zip(no_views_runs, bare, raw, strict=True)
             ]
         )
         report.figures[f"no_views_commands_per_s{suffix}"] = round(
-            median([n.requests_per_second for n in no_views]), 1
+            median([n.requests_per_second for n in no_views_runs]), 1
         )
-        report.figures[f"no_views_command_p99_ms{suffix}"] = median([n.p99_ms for n in no_views])
+        report.figures[f"no_views_command_p99_ms{suffix}"] = median(
+            [n.p99_ms for n in no_views_runs]
+        )
         report.figures[f"no_views_command_failures{suffix}"] = sum(
-            n.non_2xx + n.errors for n in no_views
+            n.non_2xx + n.errors for n in no_views_runs
         )
     return report
 
