@@ -99,20 +99,37 @@ class _Sampler(threading.Thread):
             self.samples.append((self.progress[0], self.total()))
 
 
-def measure(store: Path, batch: int = BATCH, processes: int = 0) -> RebuildResult:
+def measure(
+    store: Path, batch: int = BATCH, processes: int = 0, views: list[str] | None = None
+) -> RebuildResult:
     """Rebuild every view of `store` (events only), interleaved with the raw baseline.
 
-    `processes` share the views out (0: one per core).
+    `processes` share the views out (0: one per core); `views` names the only views to
+    rebuild (a diagnostic: one share of the work, alone).
     """
     from application.persistence.store import parse_url
     from application.projections.parallel import ParallelRunner
+    from application.projections.runner import ProjectionRunner
     from application.system import System
 
     system = System(parse_url(f"sqlite:///{store}"))
     recorder, mapper = system.app.recorder, system.app.mapper
-    system.runner.batch_size = batch
+    chosen = system.runner
+    if views is not None:
+        unknown = set(views) - {v.name for v in chosen.views}
+        if unknown:
+            system.close()
+            raise BenchError(f"no such views: {sorted(unknown)}")
+        chosen = ProjectionRunner(
+            chosen.source,
+            chosen.mapper,
+            chosen.target,
+            chosen.tracking,
+            [v for v in chosen.views if v.name in views],
+        )
+    chosen.batch_size = batch
     started = time.perf_counter()
-    runner = ParallelRunner(system.runner, system.store, processes)
+    runner = ParallelRunner(chosen, system.store, processes)
     start_up = time.perf_counter() - started
     progress = [0]
     sampler = _Sampler(progress, runner.pids)
@@ -174,10 +191,13 @@ def _raw(recorder: Any, mapper: Any, position: int, end: int, batch: int) -> Non
         position = notifications[-1].id
 
 
-def measure_in_fresh_process(store: Path, batch: int = BATCH, processes: int = 0) -> RebuildResult:
+def measure_in_fresh_process(
+    store: Path, batch: int = BATCH, processes: int = 0, views: list[str] | None = None
+) -> RebuildResult:
     """`measure` in a new interpreter, so its memory figures are the rebuild's alone."""
+    chosen = [",".join(views)] if views is not None else []
     out = subprocess.run(
-        [sys.executable, "-m", "bench.rebuild", str(store), str(batch), str(processes)],
+        [sys.executable, "-m", "bench.rebuild", str(store), str(batch), str(processes), *chosen],
         capture_output=True,
         text=True,
         check=False,
@@ -190,4 +210,6 @@ def measure_in_fresh_process(store: Path, batch: int = BATCH, processes: int = 0
 
 
 if __name__ == "__main__":
-    print(json.dumps(asdict(measure(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])))))
+    names = sys.argv[4].split(",") if len(sys.argv) > 4 else None
+    result = measure(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), names)
+    print(json.dumps(asdict(result)))

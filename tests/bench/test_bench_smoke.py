@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from application.projections.access import AccessView
 from bench import rebuild
 from bench.__main__ import GROUPS, Mode, run, table
-from bench.harness import machine
+from bench.harness import BenchError, machine
 from bench.history import events_store, probe_case
 
 TINY = Mode("smoke", seconds=1, rounds=1, sizes=(300, 600), questions=20)
@@ -48,6 +49,27 @@ def test_a_rebuild_applies_every_event_and_reports_memory(tmp_path):
     assert result.rss_peak_mb >= result.rss_start_mb > 0
 
 
+def test_a_rebuild_of_named_views_applies_every_event_to_those_views_only(tmp_path):
+    events_store(tmp_path / "events.db", 350)
+    views = rebuild.scratch_copy(tmp_path / "events.db", tmp_path / "views.db")
+
+    result = rebuild.measure(views, batch=100, processes=1, views=[AccessView.name])
+
+    assert result.events == 350
+    with sqlite3.connect(views) as conn:
+        tracked = dict(conn.execute("SELECT application_name, notification_id FROM tracking"))
+    assert {name for name in tracked if name.startswith("view:")} == {AccessView.name}
+    assert tracked[AccessView.name] == 350
+
+
+def test_a_rebuild_refuses_a_view_it_does_not_know(tmp_path):
+    events_store(tmp_path / "events.db", 300)
+    views = rebuild.scratch_copy(tmp_path / "events.db", tmp_path / "views.db")
+
+    with pytest.raises(BenchError, match="no such views"):
+        rebuild.measure(views, batch=100, processes=1, views=["view:nowhere"])
+
+
 def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk_installed):
     report = run(TINY, set(GROUPS), tmp_path)
 
@@ -57,6 +79,7 @@ def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk
         "no_views_command_vs_stack_limit",
         "access_check_vs_bare_endpoint",
         "rebuild_vs_raw_decode",
+        "access_view_alone_vs_raw_decode",
         "asof_latency_large_vs_small",
         "storage_vs_raw_library",
     ):
