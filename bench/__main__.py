@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from application.projections.access import AccessView
 from bench import access, asof, commands, rebuild, storage
 from bench.harness import Report, Target, empty_report, machine
 from bench.history import History, events_store
@@ -66,26 +67,14 @@ def histories(workdir: Path, mode: Mode) -> list[tuple[int, Path, History, rebui
     return built
 
 
-def one_process_rebuild(workdir: Path, size: int) -> rebuild.RebuildResult:
-    """The largest history rebuilt again with every view in one process (a diagnostic)."""
-    scratch = rebuild.scratch_copy(workdir / f"events-{size}.db", workdir / "views-one.db")
-    say(f"rebuilding every view from {size:,} events in one process (diagnostic)")
-    result = rebuild.measure_in_fresh_process(scratch, processes=1)
-    say(f"  {result.rebuild_per_s:,.0f} events/s vs raw {result.raw_per_s:,.0f}/s")
-    return result
-
-
-def access_view_rebuild(workdir: Path, size: int) -> rebuild.RebuildResult:
-    """The largest history's access view rebuilt alone in one process (a diagnostic).
-
-    It is the heavier of the two shares the parallel rebuild makes on two cores, so the
-    parallel rebuild cannot run faster than it does alone.
-    """
-    from application.projections.access import AccessView
-
-    scratch = rebuild.scratch_copy(workdir / f"events-{size}.db", workdir / "views-access.db")
-    say(f"rebuilding the access view alone from {size:,} events (diagnostic)")
-    result = rebuild.measure_in_fresh_process(scratch, processes=1, views=[AccessView.name])
+def diagnostic_rebuild(
+    workdir: Path, size: int, what: str, scratch: str, views: list[str] | None = None
+) -> rebuild.RebuildResult:
+    """The largest history rebuilt again in one process (a diagnostic): every view, or only
+    `views`. `what` names it in the progress lines."""
+    store = rebuild.scratch_copy(workdir / f"events-{size}.db", workdir / scratch)
+    say(f"rebuilding {what} from {size:,} events in one process (diagnostic)")
+    result = rebuild.measure_in_fresh_process(store, processes=1, views=views)
     say(f"  {result.rebuild_per_s:,.0f} events/s vs raw {result.raw_per_s:,.0f}/s")
     return result
 
@@ -97,8 +86,12 @@ def history_report(
     report = empty_report()
     size, views, history, largest = built[-1]
     if "rebuild" in only:
-        one = one_process_rebuild(views.parent, size)
-        access_alone = access_view_rebuild(views.parent, size)
+        one = diagnostic_rebuild(views.parent, size, "every view", "views-one.db")
+        # The access view is the heavier of the two shares the parallel rebuild makes on two
+        # cores: the parallel rebuild cannot run faster than it does alone.
+        access_alone = diagnostic_rebuild(
+            views.parent, size, "the access view alone", "views-access.db", [AccessView.name]
+        )
         report.merge(
             Report(
                 ratios={

@@ -173,15 +173,9 @@ def measure(
     bare_rps = median([r.requests_per_second for r in bare])
     raw_rps = median(raw)
     limit = 1 / (1 / bare_rps + 1 / raw_rps)
-    # Each round's three rates ran back to back under the same machine load: the ratio is
-    # taken per round, and the median of the rounds' ratios reported.
-    per_round = [
-        h.requests_per_second * (1 / b.requests_per_second + 1 / r)
-        for h, b, r in zip(http, bare, raw, strict=True)
-    ]
     report = Report(
         ratios={
-            f"http_command_vs_stack_limit{suffix}": median(per_round),
+            f"http_command_vs_stack_limit{suffix}": _vs_limit(http, bare, raw),
             f"http_command_vs_raw_save{suffix}": median(
                 [h.requests_per_second / r for h, r in zip(http, raw, strict=True)]
             ),
@@ -198,11 +192,8 @@ def measure(
         targets={f"http_command_vs_stack_limit{suffix}": TARGET},
     )
     if no_views_runs:
-        report.ratios[f"no_views_command_vs_stack_limit{suffix}"] = median(
-            [
-                n.requests_per_second * (1 / b.requests_per_second + 1 / r)
-                for n, b, r in zip(no_views_runs, bare, raw, strict=True)
-            ]
+        report.ratios[f"no_views_command_vs_stack_limit{suffix}"] = _vs_limit(
+            no_views_runs, bare, raw
         )
         report.figures[f"no_views_commands_per_s{suffix}"] = round(
             median([n.requests_per_second for n in no_views_runs]), 1
@@ -214,6 +205,20 @@ def measure(
             n.non_2xx + n.errors for n in no_views_runs
         )
     return report
+
+
+def _vs_limit(runs: list[Any], bare: list[Any], raw: list[float]) -> float:
+    """The median over rounds of a rate against that round's stack limit.
+
+    Each round's rates ran back to back under the same machine load: the ratio is taken
+    per round, and the median of the rounds' ratios reported.
+    """
+    return median(
+        [
+            run.requests_per_second * (1 / b.requests_per_second + 1 / r)
+            for run, b, r in zip(runs, bare, raw, strict=True)
+        ]
+    )
 
 
 def diagnose(workdir: Path, seconds: float, limit: float) -> Report:

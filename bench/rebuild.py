@@ -195,9 +195,9 @@ def measure_in_fresh_process(
     store: Path, batch: int = BATCH, processes: int = 0, views: list[str] | None = None
 ) -> RebuildResult:
     """`measure` in a new interpreter, so its memory figures are the rebuild's alone."""
-    chosen = [",".join(views)] if views is not None else []
+    names = [",".join(views)] if views is not None else []
     out = subprocess.run(
-        [sys.executable, "-m", "bench.rebuild", str(store), str(batch), str(processes), *chosen],
+        [sys.executable, "-m", "bench.rebuild", str(store), str(batch), str(processes), *names],
         capture_output=True,
         text=True,
         check=False,
