@@ -11,7 +11,7 @@ import pytest
 
 from application.projections.access import AccessView
 from bench import rebuild
-from bench.__main__ import GROUPS, Mode, run, table
+from bench.__main__ import GROUPS, QUICK, Mode, histories, history_report, run, table
 from bench.harness import BenchError, machine
 from bench.history import events_store, probe_case
 
@@ -70,6 +70,19 @@ def test_a_rebuild_refuses_a_view_it_does_not_know(tmp_path):
         rebuild.measure(views, batch=100, processes=1, views=["view:nowhere"])
 
 
+def test_a_mode_without_the_one_process_diagnostic_skips_only_that_rebuild(tmp_path):
+    lean = Mode("lean", seconds=1, rounds=1, sizes=(300,), questions=20, one_process=False)
+
+    report = history_report(histories(tmp_path, lean), lean, {"rebuild"})
+
+    assert "one_process_rebuild_vs_raw_decode" not in report.ratios
+    assert "one_process_rebuild_events_per_s" not in report.figures
+    assert report.ratios["rebuild_vs_raw_decode"] > 0
+    assert report.ratios["access_view_alone_vs_raw_decode"] > 0
+    assert not (tmp_path / "views-one.db").exists()
+    assert QUICK.one_process is False  # so that a quick run stays under three minutes
+
+
 def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk_installed):
     report = run(TINY, set(GROUPS), tmp_path)
 
@@ -79,6 +92,7 @@ def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk
         "no_views_command_vs_stack_limit",
         "access_check_vs_bare_endpoint",
         "rebuild_vs_raw_decode",
+        "one_process_rebuild_vs_raw_decode",
         "access_view_alone_vs_raw_decode",
         "asof_latency_large_vs_small",
         "storage_vs_raw_library",
