@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from eventsourcing.persistence import (
@@ -13,6 +12,7 @@ from eventsourcing.persistence import (
 )
 from pydantic import BaseModel
 
+from application.persistence.jsontext import Encoder
 from domain.actor import Actor
 from domain.appeal import Signatory
 from domain.scope import Scope, Segment
@@ -46,9 +46,9 @@ class RegledgerTranscoder(JSONTranscoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self.encoder = json.JSONEncoder(
+        # The library calls `self.encoder.encode(obj)`: the same text, set up once.
+        self.encoder = Encoder(  # type: ignore[assignment]
             default=self._encode_obj,
-            separators=(",", ":"),
             ensure_ascii=False,
             sort_keys=True,
         )

@@ -22,6 +22,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from application.persistence.database import Cursor
+from application.persistence.jsontext import Encoder
 from application.projections.acts import Fact
 from application.projections.base import Item
 from application.projections.stamps import is_utc_micro_text, stamp, unstamp
@@ -102,7 +103,7 @@ DIGESTS = [
 TABLES = (FACTS, LINKS, MENTIONS, ACTS, RETIREMENTS, SPANS)
 
 
-_PAYLOAD = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_PAYLOAD = Encoder(sort_keys=True)
 _IDS = ("directive_id", "appeal_id")
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from application.persistence.jsontext import Encoder
 from application.projections.stamps import stamp
 from domain.scope import Scope, Segment
 
@@ -189,8 +189,8 @@ def _act_basis(
     )
 
 
-# json.dumps(item, **these) is JSONEncoder(**these).encode(item); built once, not per call.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+# json.dumps(item, sort_keys=True, separators=(",", ":")), set up once, not per call.
+_CANONICAL = Encoder(sort_keys=True)
 
 
 def canonical(item: Any) -> str:

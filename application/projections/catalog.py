@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from application.persistence.database import Cursor
+from application.persistence.jsontext import Encoder
 from application.projections.base import Item, View
 from application.projections.stamps import stamp, stamp_or_none
 from application.projections.topics import topic_parts
@@ -20,8 +21,8 @@ APPEALS = "regledger_appeals"
 _TABLES = {"model": MODELS, "directive": DIRECTIVES, "appeal": APPEALS}
 
 
-# json.dumps(value, **these) is JSONEncoder(**these).encode(value); built once, not per call.
-_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+# json.dumps(value, sort_keys=True, separators=(",", ":")), set up once, not per call.
+_JSON = Encoder(sort_keys=True)
 
 
 def _json(value: Any) -> str:

@@ -9,17 +9,12 @@ from uuid import UUID
 
 from application.ledger.canonical import canonical_event_bytes
 from application.ledger.merkle import leaf_hash
+from application.persistence.jsontext import Encoder
 from application.projections.decoding import uuid_text
 
-# json.dumps(value, **these) is JSONEncoder(**these).encode(value); built once, not per event.
-# A value parsed from JSON holds no cycles, so the encoders need not look for them.
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True,
-    separators=(",", ":"),
-    ensure_ascii=False,
-    allow_nan=False,
-    check_circular=False,
-)
+# json.dumps(value, **these), set up once, not per event. A value parsed from JSON holds no
+# cycles, so the encoder need not look for them.
+_CANONICAL = Encoder(sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
 @lru_cache(maxsize=256)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
@@ -21,6 +20,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.audit.service import AuditLedger
+from application.persistence.jsontext import Encoder
 from application.system import System
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -34,7 +34,8 @@ access_log = logging.getLogger("regledger.http")
 
 # LogRecord attributes that are not extra fields given by the caller.
 _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
-_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)  # built once, not per line
+# json.dumps(..., default=str, ensure_ascii=False), set up once, not per line.
+_ENCODER = Encoder(default=str, ensure_ascii=False, separators=(", ", ": "))
 
 
 class JsonFormatter(logging.Formatter):
