@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from application.persistence.transcoding import RegledgerTranscoder
 from application.projections.access_facts import decode, encode, fact_of
 from application.projections.base import Item
-from application.projections.decoding import EventDecoder
+from application.projections.decoding import EventDecoder, uuid_text
 from application.projections.digests import event_leaf_hash
 from application.projections.runner import read_log
 from application.projections.stamps import stamp
@@ -172,6 +172,23 @@ def test_an_id_stored_in_another_form_reads_as_its_uuid_would(app):
     assert item.aggregate_key == str(item.aggregate_id)
     assert item.aggregate_key.islower()
     assert item.leaf_hash == event_leaf_hash(item.aggregate_id, 2, item.topic, state)
+
+
+@given(st.uuids(), st.sampled_from(["hex", "str", "upper", "braces", "urn", "short"]))
+def test_an_ids_text_is_read_off_only_the_forms_it_is_sure_of_however_often_asked(uuid, form):
+    text = {
+        "hex": uuid.hex,
+        "str": str(uuid),
+        "upper": str(uuid).upper(),
+        "braces": "{" + str(uuid) + "}",
+        "urn": uuid.urn,
+        "short": uuid.hex[:-1],
+    }[form]
+    expected = str(uuid) if form in ("hex", "str") else None
+
+    assert [uuid_text(text), uuid_text(text)] == [expected, expected]
+    if expected is None and form != "short":
+        assert str(UUID(text)) == str(uuid)  # left to `UUID`, which reads these too
 
 
 @given(
