@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -15,11 +14,6 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTransactio
 
 from application.persistence.sqlite import STATEMENT_CACHE
 from application.persistence.store import StoreConfig, StoreKind
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX: the writers queue in SQLite's busy handler
-    fcntl = None  # type: ignore[assignment]
 
 # SQLite's default, kept for every commit but those of derived data: in WAL mode each
 # commit is on disk before it is acknowledged.
@@ -74,14 +68,22 @@ class _Checkpointer:
         finally:
             conn.close()
 
+    @property
+    def running(self) -> bool:
+        """True while the thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def close(self) -> None:
-        """Stop the thread (after the checkpoint it may be making)."""
+        """Stop the thread (after the checkpoint it may be making); a later poke starts another."""
         with self._lock:
             self._stopped = True
             thread = self._thread
-        self._wake.set()
-        if thread is not None:
-            thread.join(timeout=30)
+            self._wake.set()
+            if thread is not None:
+                thread.join(timeout=30)
+            self._thread = None
+            self._stopped = False
+            self._wake.clear()
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -108,11 +110,9 @@ class Database:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
-        self._queue_lock = threading.Lock()
         self.checkpointer = (
             _Checkpointer(Path(config.sqlite_path).resolve().as_uri()) if self._file else None
         )
-        self._queue_fd: tuple[int, int] | None = None  # (process id, descriptor)
 
     def sql(self, statement: str) -> str:
         """Translate placeholders and dialect words for the engine in use."""
@@ -166,37 +166,6 @@ class Database:
                         conn.close()  # never hand a connection that skips fsync to a command
             if not durable and commit and self.checkpointer is not None:
                 self.checkpointer.poke()
-
-    @contextmanager
-    def views_turn(self) -> Iterator[None]:
-        """Wait for this store's view writers ahead (in any process), then write.
-
-        On a SQLite file, view runners in several processes take turns at the single
-        writer's lock. SQLite's own busy handler polls for it, sleeping 1, 2, 5, 10 ms...
-        between tries, so a runner often sleeps on after the other's commit has ended.
-        Runners queue instead on an exclusive `flock` of `<file>-views.lock`, which the
-        kernel hands over the moment it is released. Only view runners take it: a
-        command never waits for it, and a runner holding it waits for a command's
-        commit in SQLite's handler as before. Elsewhere (PostgreSQL, memory, not POSIX)
-        this does nothing.
-        """
-        if not self._file or fcntl is None:
-            yield
-            return
-        with self._queue_lock:  # runners of one process queue here; processes in the kernel
-            fd = self._queue_descriptor()
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-
-    def _queue_descriptor(self) -> int:
-        opened = self._queue_fd
-        if opened is None or opened[0] != os.getpid():
-            path = f"{self.config.sqlite_path}-views.lock"
-            opened = self._queue_fd = (os.getpid(), os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
-        return opened[1]
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Run one statement in its own committed transaction."""
@@ -255,10 +224,6 @@ class Database:
         self._local = threading.local()
         if self.checkpointer is not None:
             self.checkpointer.close()
-        with self._queue_lock:
-            opened, self._queue_fd = self._queue_fd, None
-        if opened is not None and opened[0] == os.getpid():
-            os.close(opened[1])
 
     def create(self, statements: Sequence[str]) -> None:
         """Create tables and indexes (idempotent statements)."""

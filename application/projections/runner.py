@@ -223,10 +223,7 @@ class ProjectionRunner:
                     deferred = DeferredWrites(reader)
                     view.apply(deferred, todos[view.name])
                     changes.append((view, deferred))
-            with (
-                self.target.views_turn(),
-                self.target.transaction(durable=durable, immediate=True) as cur,
-            ):
+            with self.target.transaction(durable=durable, immediate=True) as cur:
                 if self.target.is_postgres and not _lock_views(cur, busy):
                     return self._overtaken()
                 if self._moved(cur, busy, positions):

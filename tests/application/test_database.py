@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
-from application.persistence.database import Database
+from application.persistence.database import AUTOCHECKPOINT, Database
 from application.persistence.store import StoreKind, parse_url
 from application.system import System
 
@@ -124,3 +128,96 @@ def test_a_failed_immediate_transaction_leaves_nothing(db: Database) -> None:
         cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("f", 6))
         raise RuntimeError("the batch failed")
     assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("f",)) is None
+
+
+def _sqlite_file(db: Database) -> None:
+    if db.config.kind != StoreKind.SQLITE:
+        pytest.skip("only a SQLite file has a write-ahead log to checkpoint")
+
+
+def _autocheckpoint(db: Database, *, durable: bool) -> int:
+    with db.transaction(durable=durable) as cur:
+        cur.execute("PRAGMA wal_autocheckpoint")
+        return int(cur.fetchone()[0])
+
+
+def _in_database_file(db: Database, key: str, tmp_path: Path) -> bool:
+    """True when the row is in the database file itself, not only in its write-ahead log."""
+    copy = tmp_path / "file-only.db"
+    shutil.copyfile(db.config.sqlite_path, copy)  # without the -wal file beside it
+    with closing(sqlite3.connect(copy)) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "t_db" not in tables:
+            return False
+        return conn.execute("SELECT 1 FROM t_db WHERE k = ?", (key,)).fetchone() is not None
+
+
+def _wait_for(condition: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + 10
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_derived_data_commits_leave_checkpoints_to_a_thread_and_commands_still_make_them(
+    db: Database,
+) -> None:
+    _sqlite_file(db)
+    assert _autocheckpoint(db, durable=False) == 0
+    # Every connection the pool hands out afterwards checkpoints its own commits again.
+    assert _autocheckpoint(db, durable=True) == AUTOCHECKPOINT
+    with db.transaction() as a, db.datastore.transaction(commit=False) as b:
+        a.execute("PRAGMA wal_autocheckpoint")
+        b.execute("PRAGMA wal_autocheckpoint")
+        assert int(a.fetchone()[0]) == int(b.fetchone()[0]) == AUTOCHECKPOINT
+
+
+def test_the_checkpointer_copies_a_derived_commit_into_the_database_file(
+    db: Database, tmp_path: Path
+) -> None:
+    _sqlite_file(db)
+    assert db.checkpointer is not None
+    before = db.checkpointer.checkpoints
+
+    with db.transaction(durable=False, immediate=True) as cur:
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("derived", 1))
+
+    assert _wait_for(lambda: db.checkpointer is not None and db.checkpointer.checkpoints > before)
+    assert _in_database_file(db, "derived", tmp_path)
+
+
+def test_a_read_or_a_failed_derived_transaction_does_not_wake_the_checkpointer(
+    db: Database,
+) -> None:
+    _sqlite_file(db)
+    assert db.checkpointer is not None
+    with db.transaction(durable=False, commit=False) as cur:
+        cur.execute("SELECT 1")
+    with pytest.raises(RuntimeError), db.transaction(durable=False) as cur:
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("failed", 1))
+        raise RuntimeError("boom")
+
+    assert not db.checkpointer.running
+    assert db.fetchone("SELECT v FROM t_db WHERE k = ?", ("failed",)) is None
+
+
+def test_closing_stops_the_checkpointer_and_a_later_derived_commit_starts_another(
+    db: Database, tmp_path: Path
+) -> None:
+    _sqlite_file(db)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    db.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("first", 1))
+    with db.transaction(durable=False) as cur:
+        cur.execute("UPDATE t_db SET v = 2 WHERE k = ?", ("first",))
+    assert checkpointer.running
+
+    db.close()
+
+    assert not checkpointer.running
+    with db.transaction(durable=False) as cur:
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("second", 1))
+    assert checkpointer.running
+    assert _wait_for(lambda: _in_database_file(db, "second", tmp_path))
