@@ -25,7 +25,7 @@ from application.persistence.database import Cursor
 from application.persistence.jsontext import Encoder
 from application.projections.acts import Fact
 from application.projections.base import Item
-from application.projections.stamps import is_utc_micro_text, stamp, unstamp
+from application.projections.stamps import stamp, unstamp
 from application.projections.topics import topic_parts
 from domain.scope import Scope
 
@@ -139,15 +139,15 @@ def fact_of(item: Item) -> Fact | None:
             data[field] = [str(v) for v in value]
         else:
             data[field] = _plain(value)
-    text = item.time_text("effective_at") or ""
+    effective_at, stamped = item.time_and_stamp("effective_at")
     return Fact(
         item.aggregate_key,
         item.position,
-        item.get("effective_at").astimezone(UTC),
+        effective_at.astimezone(UTC),
         name,
         data,
         scope,
-        text if is_utc_micro_text(text) else None,  # then it is its own stamp
+        stamped,
     )
 
 
@@ -173,10 +173,15 @@ def decode(owner_id: str, position: int, effective_at: str, name: str, payload: 
 
 
 def encode(fact: Fact) -> tuple[Any, ...]:
-    """A fact's stored columns (its data holds plain values, times aside)."""
-    data = {k: stamp(v) if isinstance(v, datetime) else v for k, v in fact.data.items()}
-    if fact.scope is not None:
-        data["scope"] = _scope_data(fact.scope)
+    """A fact's stored columns.
+
+    Its data holds plain values (the scope as `_scope_data` gives it), but for `expires_at`,
+    a time, as both `fact_of` and `decode` make it.
+    """
+    data = fact.data
+    expires_at = data.get("expires_at")
+    if expires_at is not None:
+        data = {**data, "expires_at": stamp(expires_at)}
     return (
         fact.owner_id,
         fact.position,

@@ -15,9 +15,13 @@ from domain.scope import Scope, Segment
 PROVIDER_ACTS = ("Suspended", "Restored", "Retired")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Fact:
-    """One recorded event as the access timeline sees it."""
+    """One recorded event as the access timeline sees it (never changed once made).
+
+    Not a frozen dataclass: a rebuild makes one per event, and a frozen class's `__init__`
+    (each field set through `object.__setattr__`) takes about four times as long.
+    """
 
     owner_id: str
     position: int

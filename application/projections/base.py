@@ -129,6 +129,20 @@ class Item:
         value = self.get(name)
         return None if value is None else value.isoformat()  # type: ignore[no-any-return]
 
+    def time_and_stamp(self, name: str) -> tuple[Any, str | None]:
+        """`get(name)`, a time, and its `stamp` when that is the stored text (else None).
+
+        The log's own clock writes a UTC time with microseconds, whose stored text is
+        already its stamp: it is then read off, not printed again.
+        """
+        if name not in self._fields:
+            decoded = self._decoder.time_text(self._raw(name))
+            if decoded is not None:
+                value, text = decoded
+                self._fields[name] = value
+                return value, text
+        return self.get(name), None
+
     @property
     def event(self) -> Any:
         """The whole domain event, from the mapper."""

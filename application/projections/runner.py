@@ -93,9 +93,9 @@ class DeferredWrites(Cursor):
         return self.reader.fetchone()
 
     def replay(self, cur: Cursor) -> None:
-        """Make the kept writes on `cur`, in order."""
+        """Make the kept writes on `cur`, in order (the rows are tuples already)."""
         for statement, rows in self.writes:
-            cur.executemany(statement, rows)
+            cur.inner.executemany(cur.db.sql(statement), rows)
 
 
 def read_log(source: Any, start: int, limit: int) -> list[tuple[int, str, Any, int, bytes]]:
