@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -14,6 +15,8 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTransactio
 
 from application.persistence.sqlite import STATEMENT_CACHE
 from application.persistence.store import StoreConfig, StoreKind
+
+log = logging.getLogger("regledger.store")
 
 # SQLite's default, kept for every commit but those of derived data: in WAL mode each
 # commit is on disk before it is acknowledged.
@@ -44,6 +47,7 @@ class _Checkpointer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.checkpoints = 0
+        self.broken = False  # its connection would not open: commits checkpoint themselves
 
     @property
     def running(self) -> bool:
@@ -62,7 +66,14 @@ class _Checkpointer:
         self._wake.set()
 
     def _run(self) -> None:
-        conn = sqlite3.connect(self.uri, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            conn = sqlite3.connect(
+                self.uri, uri=True, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error:
+            self.broken = True
+            log.exception("no connection for checkpoints: view batches checkpoint as they commit")
+            return
         try:
             while True:
                 self._wake.wait()
@@ -152,11 +163,13 @@ class Database:
                 yield Cursor(self, curs)
             return
         assert isinstance(self.datastore, SQLiteDatastore)
+        checkpointer = self.checkpointer
         with self.datastore.get_connection(commit=commit) as conn:
             if not durable:
                 with conn.cursor() as pragma:
                     pragma.execute("PRAGMA synchronous=NORMAL")
-                    pragma.execute("PRAGMA wal_autocheckpoint=0")
+                    if checkpointer is not None and not checkpointer.broken:
+                        pragma.execute("PRAGMA wal_autocheckpoint=0")
             try:
                 begin = _ImmediateTransaction if immediate else SQLiteTransaction
                 with begin(conn, commit=commit) as curs, curs:
@@ -169,8 +182,8 @@ class Database:
                             pragma.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT}")
                     except sqlite3.Error:
                         conn.close()  # never hand a connection that skips fsync to a command
-            if not durable and commit and self.checkpointer is not None:
-                self.checkpointer.poke()
+            if not durable and commit and checkpointer is not None and not checkpointer.broken:
+                checkpointer.poke()
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Run one statement in its own committed transaction."""

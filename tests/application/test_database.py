@@ -221,3 +221,20 @@ def test_closing_stops_the_checkpointer_and_a_later_derived_commit_starts_anothe
         cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("second", 1))
     assert checkpointer.running
     assert _wait_for(lambda: _in_database_file(db, "second", tmp_path))
+
+
+def test_without_a_connection_for_checkpoints_derived_commits_checkpoint_themselves(
+    db: Database, tmp_path: Path
+) -> None:
+    _sqlite_file(db)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.uri = (tmp_path / "missing-dir" / "x.db").as_uri()  # cannot be opened
+    with db.transaction(durable=False) as cur:
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("first", 1))
+    assert _wait_for(lambda: checkpointer.broken)
+
+    assert _autocheckpoint(db, durable=False) == AUTOCHECKPOINT
+    with db.transaction(durable=False) as cur:
+        cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("second", 2))
+    assert not checkpointer.running
