@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from application.persistence.database import AUTOCHECKPOINT, Database
+from application.persistence.database import AUTOCHECKPOINT, Database, _Checkpointer
 from application.persistence.store import StoreKind, parse_url
 from application.system import System
 
@@ -135,6 +135,12 @@ def _sqlite_file(db: Database) -> None:
         pytest.skip("only a SQLite file has a write-ahead log to checkpoint")
 
 
+def _checkpointer_of(db: Database) -> _Checkpointer:
+    _sqlite_file(db)
+    assert db.checkpointer is not None
+    return db.checkpointer
+
+
 def _autocheckpoint(db: Database, *, durable: bool) -> int:
     with db.transaction(durable=durable) as cur:
         cur.execute("PRAGMA wal_autocheckpoint")
@@ -177,38 +183,34 @@ def test_derived_data_commits_leave_checkpoints_to_a_thread_and_commands_still_m
 def test_the_checkpointer_copies_a_derived_commit_into_the_database_file(
     db: Database, tmp_path: Path
 ) -> None:
-    _sqlite_file(db)
-    assert db.checkpointer is not None
-    before = db.checkpointer.checkpoints
+    checkpointer = _checkpointer_of(db)
+    before = checkpointer.checkpoints
 
     with db.transaction(durable=False, immediate=True) as cur:
         cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("derived", 1))
 
-    assert _wait_for(lambda: db.checkpointer is not None and db.checkpointer.checkpoints > before)
+    assert _wait_for(lambda: checkpointer.checkpoints > before)
     assert _in_database_file(db, "derived", tmp_path)
 
 
 def test_a_read_or_a_failed_derived_transaction_does_not_wake_the_checkpointer(
     db: Database,
 ) -> None:
-    _sqlite_file(db)
-    assert db.checkpointer is not None
+    checkpointer = _checkpointer_of(db)
     with db.transaction(durable=False, commit=False) as cur:
         cur.execute("SELECT 1")
     with pytest.raises(RuntimeError), db.transaction(durable=False) as cur:
         cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("failed", 1))
         raise RuntimeError("boom")
 
-    assert not db.checkpointer.running
+    assert not checkpointer.running
     assert db.fetchone("SELECT v FROM t_db WHERE k = ?", ("failed",)) is None
 
 
 def test_closing_stops_the_checkpointer_and_a_later_derived_commit_starts_another(
     db: Database, tmp_path: Path
 ) -> None:
-    _sqlite_file(db)
-    checkpointer = db.checkpointer
-    assert checkpointer is not None
+    checkpointer = _checkpointer_of(db)
     db.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("first", 1))
     with db.transaction(durable=False) as cur:
         cur.execute("UPDATE t_db SET v = 2 WHERE k = ?", ("first",))
@@ -226,9 +228,7 @@ def test_closing_stops_the_checkpointer_and_a_later_derived_commit_starts_anothe
 def test_without_a_connection_for_checkpoints_derived_commits_checkpoint_themselves(
     db: Database, tmp_path: Path
 ) -> None:
-    _sqlite_file(db)
-    checkpointer = db.checkpointer
-    assert checkpointer is not None
+    checkpointer = _checkpointer_of(db)
     checkpointer.uri = (tmp_path / "missing-dir" / "x.db").as_uri()  # cannot be opened
     with db.transaction(durable=False) as cur:
         cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("first", 1))
