@@ -36,9 +36,16 @@ class _Checkpointer:
     that several batches change in that time is copied once. `PASSIVE` checkpoints never
     wait for readers or writers; one that finds another checkpoint running leaves the work
     to it. Every other commit that grows the log still checkpoints it as before.
+
+    A log is written again from its start only when a writer begins with every page of it
+    copied, which a runner that begins its next batch while this thread copies the last
+    one never does: the log grew by the whole catch-up (370 MB for 100,000 events). So
+    when a checkpoint finds the log over `RESTART_FRAMES` pages, it marks it `long`, and
+    the next derived commit restarts it (see `Database.transaction`).
     """
 
     SPACING = 0.2
+    RESTART_FRAMES = 8192  # 32 MB of 4 KB pages
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
@@ -48,6 +55,8 @@ class _Checkpointer:
         self._lock = threading.Lock()
         self.checkpoints = 0
         self.broken = False  # its connection would not open: commits checkpoint themselves
+        self.long = False  # the last checkpoint found the log over RESTART_FRAMES pages
+        self.checkpointing = threading.Lock()  # one checkpoint at a time in this process
 
     @property
     def running(self) -> bool:
@@ -81,8 +90,10 @@ class _Checkpointer:
                     return
                 self._wake.clear()  # a commit from here on asks for another checkpoint
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    with self.checkpointing:
+                        _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     self.checkpoints += 1
+                    self.long = frames >= self.RESTART_FRAMES
                 except sqlite3.Error:
                     pass  # busy or gone: the next commit pokes again
                 if self._closing.wait(self.SPACING):
@@ -100,6 +111,30 @@ class _Checkpointer:
             self._thread = None
             self._wake.clear()
             self._closing.clear()
+
+
+# How long a restart of the log waits for readers (holding off writers meanwhile).
+RESTART_WAIT_MS = 50
+
+
+def _restart_log(conn: Any, checkpointer: _Checkpointer) -> None:
+    """Copy the rest of a long log and have the next writer write it again from its start.
+
+    Made just after a derived commit, on its connection: a `RESTART` checkpoint waits at
+    most `RESTART_WAIT_MS` for readers of the log (a batch's reads), holding off writers
+    meanwhile; if they do not finish, the next long checkpoint asks again.
+    """
+    with conn.cursor() as pragma:
+        pragma.execute("PRAGMA busy_timeout")
+        waits = int(pragma.fetchone()[0])
+        pragma.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+        try:
+            with checkpointer.checkpointing:
+                pragma.execute("PRAGMA wal_checkpoint(RESTART)")
+                if pragma.fetchone()[0] == 0:
+                    checkpointer.long = False
+        finally:
+            pragma.execute(f"PRAGMA busy_timeout={waits}")
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -174,6 +209,8 @@ class Database:
                 begin = _ImmediateTransaction if immediate else SQLiteTransaction
                 with begin(conn, commit=commit) as curs, curs:
                     yield Cursor(self, curs)
+                if not durable and commit and checkpointer is not None and checkpointer.long:
+                    _restart_log(conn, checkpointer)
             finally:
                 if not durable:
                     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -238,3 +239,40 @@ def test_without_a_connection_for_checkpoints_derived_commits_checkpoint_themsel
     with db.transaction(durable=False) as cur:
         cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("second", 2))
     assert not checkpointer.running
+
+
+def test_the_log_stays_short_while_readers_keep_it_busy(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers that always hold a snapshot (a runner working out its next batch) keep the
+    log from starting afresh on its own: the checkpointer and the next commit restart it."""
+    checkpointer = _checkpointer_of(db)
+    monkeypatch.setattr(checkpointer, "SPACING", 0.01)
+    monkeypatch.setattr(checkpointer, "RESTART_FRAMES", 64)
+    stop = threading.Event()
+
+    def read_all_the_time() -> None:
+        with closing(sqlite3.connect(db.config.sqlite_path, isolation_level=None)) as conn:
+            while not stop.is_set():
+                conn.execute("BEGIN")
+                conn.execute("SELECT count(*) FROM t_db").fetchone()
+                time.sleep(0.002)
+                conn.execute("COMMIT")
+
+    reader = threading.Thread(target=read_all_the_time)
+    reader.start()
+    blob = "x" * 20_000  # five pages or more a commit
+    commits = 300
+    try:
+        for i in range(commits):
+            with db.transaction(durable=False, immediate=True) as cur:
+                cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", (f"{i}{blob}", i))
+            time.sleep(0.001)
+    finally:
+        stop.set()
+        reader.join()
+
+    wal = Path(f"{db.config.sqlite_path}-wal").stat().st_size
+    # The commits wrote 1,500 pages or more, which the log holds when never restarted.
+    assert wal < 1_000 * (4096 + 24), wal
+    assert db.fetchone("SELECT count(*) AS n FROM t_db")["n"] == commits
