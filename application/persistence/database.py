@@ -45,7 +45,9 @@ class _Checkpointer:
     """
 
     SPACING = 0.2
-    RESTART_FRAMES = 8192  # 32 MB of 4 KB pages
+    # 128 MB of 4 KB pages. A restart holds writers off while readers finish (≈25 ms in a
+    # catch-up); every 32 MB, that took a tenth of a 1,000,000-event rebuild.
+    RESTART_FRAMES = 32768
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
