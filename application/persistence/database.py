@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTransaction
 
@@ -124,19 +125,24 @@ def _restart_log(conn: Any, checkpointer: _Checkpointer) -> None:
 
     Made just after a derived commit, on its connection: a `RESTART` checkpoint waits at
     most `RESTART_WAIT_MS` for readers of the log (a batch's reads), holding off writers
-    meanwhile; if they do not finish, the next long checkpoint asks again.
+    meanwhile; if they do not finish, the next long checkpoint asks again. The commit is
+    made already, so a failure here is only logged: the log is then restarted later.
     """
-    with conn.cursor() as pragma:
-        pragma.execute("PRAGMA busy_timeout")
-        waits = int(pragma.fetchone()[0])
-        pragma.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
-        try:
-            with checkpointer.checkpointing:
-                pragma.execute("PRAGMA wal_checkpoint(RESTART)")
-                if pragma.fetchone()[0] == 0:
-                    checkpointer.long = False
-        finally:
-            pragma.execute(f"PRAGMA busy_timeout={waits}")
+    try:
+        with conn.cursor() as pragma:
+            pragma.execute("PRAGMA busy_timeout")
+            waits = int(pragma.fetchone()[0])
+            pragma.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+            try:
+                with checkpointer.checkpointing:
+                    pragma.execute("PRAGMA wal_checkpoint(RESTART)")
+                    if pragma.fetchone()[0] == 0:
+                        checkpointer.long = False
+            finally:
+                pragma.execute(f"PRAGMA busy_timeout={waits}")
+    except (sqlite3.Error, PersistenceError):
+        log.warning("could not restart the write-ahead log; trying again later", exc_info=True)
+        conn.close()  # its wait for locks may be left short: no command may get it
 
 
 class _ImmediateTransaction(SQLiteTransaction):

@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from application.persistence.database import AUTOCHECKPOINT, Database, _Checkpointer
+from application.persistence.database import (
+    AUTOCHECKPOINT,
+    Database,
+    _Checkpointer,
+    _restart_log,
+)
 from application.persistence.store import StoreKind, parse_url
 from application.system import System
 
@@ -276,3 +281,33 @@ def test_the_log_stays_short_while_readers_keep_it_busy(
     # The commits wrote 1,500 pages or more, which the log holds when never restarted.
     assert wal < 1_000 * (4096 + 24), wal
     assert db.fetchone("SELECT count(*) AS n FROM t_db")["n"] == commits
+
+
+def test_a_restart_that_fails_after_the_commit_only_retires_its_connection() -> None:
+    class Failing:
+        def __enter__(self) -> Failing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def execute(self, statement: str) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+    class Connection:
+        closed = False
+
+        def cursor(self) -> Failing:
+            return Failing()
+
+        def close(self) -> None:
+            self.closed = True
+
+    checkpointer = _Checkpointer("file:unused")
+    checkpointer.long = True
+    conn = Connection()
+
+    _restart_log(conn, checkpointer)  # the batch is committed: nothing is raised
+
+    assert conn.closed  # its busy timeout may be left short: no command gets it
+    assert checkpointer.long  # asked again after the next checkpoint
