@@ -46,8 +46,8 @@ class _Checkpointer:
     """
 
     SPACING = 0.2
-    # 128 MB of 4 KB pages. A restart holds writers off while readers finish (≈25 ms in a
-    # catch-up); every 32 MB, that took a tenth of a 1,000,000-event rebuild.
+    # 128 MB of 4 KB pages. A restart holds writers off while readers finish (up to
+    # RESTART_WAIT_MS); made every 32 MB, that took a tenth of a 1,000,000-event rebuild.
     RESTART_FRAMES = 32768
 
     def __init__(self, uri: str) -> None:
