@@ -119,14 +119,9 @@ class Item:
 
     def time_text(self, name: str) -> str | None:
         """`get(name).isoformat()` of a time field (None stays None), the stored text if equal."""
-        if name not in self._fields:
-            decoded = self._decoder.time_text(self._raw(name))
-            if decoded is not None:
-                value, text = decoded
-                self._fields[name] = value
-                if text is not None:
-                    return text
-        value = self.get(name)
+        value, text = self.time_and_stamp(name)
+        if text is not None:
+            return text
         return None if value is None else value.isoformat()  # type: ignore[no-any-return]
 
     def time_and_stamp(self, name: str) -> tuple[Any, str | None]:
