@@ -49,6 +49,7 @@ class _Checkpointer:
     # 128 MB of 4 KB pages. A restart holds writers off while readers finish (up to
     # RESTART_WAIT_MS); made every 32 MB, that took a tenth of a 1,000,000-event rebuild.
     RESTART_FRAMES = 32768
+    RESTART_WAIT_MS = 50
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
@@ -104,6 +105,30 @@ class _Checkpointer:
         finally:
             conn.close()
 
+    def restart(self, conn: Any) -> None:
+        """Copy the rest of a long log and have the next writer write it again from its start.
+
+        Made just after a derived commit, on its connection: a `RESTART` checkpoint waits at
+        most `RESTART_WAIT_MS` for readers of the log (a batch's reads), holding off writers
+        meanwhile; if they do not finish, the next long checkpoint asks again. The commit is
+        made already, so a failure here is only logged: the log is then restarted later.
+        """
+        try:
+            with conn.cursor() as pragma:
+                pragma.execute("PRAGMA busy_timeout")
+                waits = int(pragma.fetchone()[0])
+                pragma.execute(f"PRAGMA busy_timeout={self.RESTART_WAIT_MS}")
+                try:
+                    with self.checkpointing:
+                        pragma.execute("PRAGMA wal_checkpoint(RESTART)")
+                        if pragma.fetchone()[0] == 0:
+                            self.long = False
+                finally:
+                    pragma.execute(f"PRAGMA busy_timeout={waits}")
+        except (sqlite3.Error, PersistenceError):
+            log.warning("could not restart the write-ahead log; trying again later", exc_info=True)
+            conn.close()  # its wait for locks may be left short: no command may get it
+
     def close(self) -> None:
         """Stop the thread (after the checkpoint it may be making); a later poke starts another."""
         with self._lock:
@@ -114,35 +139,6 @@ class _Checkpointer:
             self._thread = None
             self._wake.clear()
             self._closing.clear()
-
-
-# How long a restart of the log waits for readers (holding off writers meanwhile).
-RESTART_WAIT_MS = 50
-
-
-def _restart_log(conn: Any, checkpointer: _Checkpointer) -> None:
-    """Copy the rest of a long log and have the next writer write it again from its start.
-
-    Made just after a derived commit, on its connection: a `RESTART` checkpoint waits at
-    most `RESTART_WAIT_MS` for readers of the log (a batch's reads), holding off writers
-    meanwhile; if they do not finish, the next long checkpoint asks again. The commit is
-    made already, so a failure here is only logged: the log is then restarted later.
-    """
-    try:
-        with conn.cursor() as pragma:
-            pragma.execute("PRAGMA busy_timeout")
-            waits = int(pragma.fetchone()[0])
-            pragma.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
-            try:
-                with checkpointer.checkpointing:
-                    pragma.execute("PRAGMA wal_checkpoint(RESTART)")
-                    if pragma.fetchone()[0] == 0:
-                        checkpointer.long = False
-            finally:
-                pragma.execute(f"PRAGMA busy_timeout={waits}")
-    except (sqlite3.Error, PersistenceError):
-        log.warning("could not restart the write-ahead log; trying again later", exc_info=True)
-        conn.close()  # its wait for locks may be left short: no command may get it
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -206,19 +202,22 @@ class Database:
                 yield Cursor(self, curs)
             return
         assert isinstance(self.datastore, SQLiteDatastore)
+        # The thread that checkpoints after this commit, if it is derived data's.
         checkpointer = self.checkpointer
+        if durable or checkpointer is None or checkpointer.broken:
+            checkpointer = None
         with self.datastore.get_connection(commit=commit) as conn:
             if not durable:
                 with conn.cursor() as pragma:
                     pragma.execute("PRAGMA synchronous=NORMAL")
-                    if checkpointer is not None and not checkpointer.broken:
+                    if checkpointer is not None:
                         pragma.execute("PRAGMA wal_autocheckpoint=0")
             try:
                 begin = _ImmediateTransaction if immediate else SQLiteTransaction
                 with begin(conn, commit=commit) as curs, curs:
                     yield Cursor(self, curs)
-                if not durable and commit and checkpointer is not None and checkpointer.long:
-                    _restart_log(conn, checkpointer)
+                if commit and checkpointer is not None and checkpointer.long:
+                    checkpointer.restart(conn)
             finally:
                 if not durable:
                     try:
@@ -227,7 +226,7 @@ class Database:
                             pragma.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT}")
                     except sqlite3.Error:
                         conn.close()  # never hand a connection that skips fsync to a command
-            if not durable and commit and checkpointer is not None and not checkpointer.broken:
+            if commit and checkpointer is not None:
                 checkpointer.poke()
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:

@@ -12,12 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from application.persistence.database import (
-    AUTOCHECKPOINT,
-    Database,
-    _Checkpointer,
-    _restart_log,
-)
+from application.persistence.database import AUTOCHECKPOINT, Database, _Checkpointer
 from application.persistence.store import StoreKind, parse_url
 from application.system import System
 
@@ -307,7 +302,7 @@ def test_a_restart_that_fails_after_the_commit_only_retires_its_connection() -> 
     checkpointer.long = True
     conn = Connection()
 
-    _restart_log(conn, checkpointer)  # the batch is committed: nothing is raised
+    checkpointer.restart(conn)  # the batch is committed: nothing is raised
 
     assert conn.closed  # its busy timeout may be left short: no command gets it
     assert checkpointer.long  # asked again after the next checkpoint
