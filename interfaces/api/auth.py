@@ -14,6 +14,7 @@ from application.system import System
 from interfaces.api.errors import Unauthenticated
 
 NEEDS_TOKEN = "this command needs 'Authorization: Bearer <token>'"
+TOKEN_DESCRIPTION = "A token created by `regledger principal add --org ORG --role ROLE`."
 
 
 class BearerPrincipal(HTTPBearer):
@@ -44,7 +45,7 @@ class BearerPrincipal(HTTPBearer):
 bearer = BearerPrincipal(
     auto_error=False,
     scheme_name="HTTPBearer",
-    description="A token created by `regledger principal add --org ORG --role ROLE`.",
+    description=TOKEN_DESCRIPTION,
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -153,9 +153,19 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Where a command's dependency leaves its headers' validation errors (see `commands`).
+HEADER_ERRORS = "regledger.header_errors"
+
+
+def header_errors(scope: MutableMapping[str, Any]) -> list[Any]:
+    """A command's header validation errors not yet reported (taken: reported once)."""
+    return scope.pop(HEADER_ERRORS, None) or []
+
+
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError | ValidationError)
-    return _validation_problem(request, exc.errors())
+    # A command's bad headers come first, as when they were declared parameters.
+    return _validation_problem(request, [*header_errors(request.scope), *exc.errors()])
 
 
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:

@@ -30,9 +30,9 @@ ProposalNo = Annotated[int, Path(ge=1, le=1_000_000, description="The proposal's
 
 
 @router.post("", **command_route(created=True))
-def file_appeal(body: AppealFiling, cmd: Command) -> JSONResponse:
+async def file_appeal(body: AppealFiling, cmd: Command) -> JSONResponse:
     """Challenge a directive (the provider it is addressed to); If-Match is the directive's."""
-    return cmd.run(
+    return await cmd.submit(
         body,
         lambda ctx: cmd.app.file_appeal(
             ctx, body.directive_id, body.grounds, body.requested_relief, body.stay_requested
@@ -42,9 +42,9 @@ def file_appeal(body: AppealFiling, cmd: Command) -> JSONResponse:
 
 
 @router.post("/{appeal_id}/submissions", **command_route())
-def add_submission(appeal_id: UUID, body: SubmissionFiling, cmd: Command) -> JSONResponse:
+async def add_submission(appeal_id: UUID, body: SubmissionFiling, cmd: Command) -> JSONResponse:
     """File evidence, a response or an amicus letter (any authenticated principal)."""
-    return cmd.run(
+    return await cmd.submit(
         body,
         lambda ctx: cmd.app.add_submission(
             ctx,
@@ -60,44 +60,44 @@ def add_submission(appeal_id: UUID, body: SubmissionFiling, cmd: Command) -> JSO
 
 
 @router.post("/{appeal_id}/stay", **command_route())
-def rule_on_stay(appeal_id: UUID, body: StayRuling, cmd: Command) -> JSONResponse:
+async def rule_on_stay(appeal_id: UUID, body: StayRuling, cmd: Command) -> JSONResponse:
     """Grant (staying the directive) or deny a requested stay (regulator or adjudicator)."""
-    return cmd.run(
+    return await cmd.submit(
         body, lambda ctx: cmd.app.rule_on_stay(ctx, appeal_id, body.granted, body.reason)
     )
 
 
 @router.post("/{appeal_id}/proposals", **command_route())
-def make_proposal(appeal_id: UUID, body: ProposalFiling, cmd: Command) -> JSONResponse:
+async def make_proposal(appeal_id: UUID, body: ProposalFiling, cmd: Command) -> JSONResponse:
     """Put terms on the table (the provider or the regulator of the case)."""
-    return cmd.run(
+    return await cmd.submit(
         body,
         lambda ctx: cmd.app.make_proposal(ctx, appeal_id, body.terms, body.proposed_scope),
     )
 
 
 @router.post("/{appeal_id}/proposals/{proposal_no}/acceptance", **command_route())
-def accept_proposal(
+async def accept_proposal(
     appeal_id: UUID, proposal_no: ProposalNo, body: Acceptance, cmd: Command
 ) -> JSONResponse:
     """Agree to the latest proposal (the other party)."""
-    return cmd.run(body, lambda ctx: cmd.app.accept_proposal(ctx, appeal_id, proposal_no))
+    return await cmd.submit(body, lambda ctx: cmd.app.accept_proposal(ctx, appeal_id, proposal_no))
 
 
 @router.post("/{appeal_id}/proposals/{proposal_no}/rejection", **command_route())
-def reject_proposal(
+async def reject_proposal(
     appeal_id: UUID, proposal_no: ProposalNo, body: Rejection, cmd: Command
 ) -> JSONResponse:
     """Turn down the latest proposal (the other party)."""
-    return cmd.run(
+    return await cmd.submit(
         body, lambda ctx: cmd.app.reject_proposal(ctx, appeal_id, proposal_no, body.reason)
     )
 
 
 @router.post("/{appeal_id}/decision", **command_route())
-def decide_appeal(appeal_id: UUID, body: DecisionFiling, cmd: Command) -> JSONResponse:
+async def decide_appeal(appeal_id: UUID, body: DecisionFiling, cmd: Command) -> JSONResponse:
     """Decide the appeal; the directive follows in the same transaction (issuer/adjudicator)."""
-    return cmd.run(
+    return await cmd.submit(
         body,
         lambda ctx: cmd.app.decide_appeal(
             ctx, appeal_id, body.outcome, body.reasons, body.new_scope
@@ -106,9 +106,9 @@ def decide_appeal(appeal_id: UUID, body: DecisionFiling, cmd: Command) -> JSONRe
 
 
 @router.post("/{appeal_id}/withdrawal", **command_route())
-def withdraw_appeal(appeal_id: UUID, body: Withdrawal, cmd: Command) -> JSONResponse:
+async def withdraw_appeal(appeal_id: UUID, body: Withdrawal, cmd: Command) -> JSONResponse:
     """Abandon the challenge (the appellant)."""
-    return cmd.run(body, lambda ctx: cmd.app.withdraw_appeal(ctx, appeal_id, body.reason))
+    return await cmd.submit(body, lambda ctx: cmd.app.withdraw_appeal(ctx, appeal_id, body.reason))
 
 
 @router.get("/{appeal_id}", **read_route(AppealView))

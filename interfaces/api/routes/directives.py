@@ -18,9 +18,9 @@ router = APIRouter(prefix="/v1/directives", tags=["directives"])
 
 
 @router.post("", **command_route(created=True))
-def issue_directive(body: DirectiveIssue, cmd: Command) -> JSONResponse:
+async def issue_directive(body: DirectiveIssue, cmd: Command) -> JSONResponse:
     """Order a provider to restrict access to some of its models (regulator)."""
-    return cmd.run(
+    return await cmd.submit(
         body,
         lambda ctx: cmd.app.issue_directive(
             ctx,
@@ -37,9 +37,9 @@ def issue_directive(body: DirectiveIssue, cmd: Command) -> JSONResponse:
 
 
 @router.post("/{directive_id}/amendments", **command_route())
-def amend_directive(directive_id: UUID, body: Amendment, cmd: Command) -> JSONResponse:
+async def amend_directive(directive_id: UUID, body: Amendment, cmd: Command) -> JSONResponse:
     """Narrow or widen the directive: scope, models or expiry (the issuing regulator)."""
-    return cmd.run(
+    return await cmd.submit(
         body,
         lambda ctx: cmd.app.amend_directive(
             ctx, directive_id, body.reason, body.scope, body.model_ids, body.expires_at
@@ -48,9 +48,11 @@ def amend_directive(directive_id: UUID, body: Amendment, cmd: Command) -> JSONRe
 
 
 @router.post("/{directive_id}/rescission", **command_route())
-def rescind_directive(directive_id: UUID, body: Rescission, cmd: Command) -> JSONResponse:
+async def rescind_directive(directive_id: UUID, body: Rescission, cmd: Command) -> JSONResponse:
     """Withdraw the directive for good (the issuing regulator)."""
-    return cmd.run(body, lambda ctx: cmd.app.rescind_directive(ctx, directive_id, body.reason))
+    return await cmd.submit(
+        body, lambda ctx: cmd.app.rescind_directive(ctx, directive_id, body.reason)
+    )
 
 
 @router.get("/{directive_id}", **read_route(DirectiveView))

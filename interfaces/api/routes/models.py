@@ -18,17 +18,17 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
 @router.post("", **command_route(created=True))
-def register_model(body: ModelRegistration, cmd: Command) -> JSONResponse:
+async def register_model(body: ModelRegistration, cmd: Command) -> JSONResponse:
     """Register a model of the calling provider (provider)."""
-    return cmd.run(
+    return await cmd.submit(
         body, lambda ctx: cmd.app.register_model(ctx, body.name, body.description), router.prefix
     )
 
 
 @router.post("/{model_id}/suspensions", **command_route())
-def suspend_model(model_id: UUID, body: Suspension, cmd: Command) -> JSONResponse:
+async def suspend_model(model_id: UUID, body: Suspension, cmd: Command) -> JSONResponse:
     """Take the model offline for a scope (its provider)."""
-    return cmd.run(
+    return await cmd.submit(
         body,
         lambda ctx: cmd.app.suspend_model(
             ctx, model_id, body.scope, body.reason, body.directive_id, body.appeal_id
@@ -37,9 +37,9 @@ def suspend_model(model_id: UUID, body: Suspension, cmd: Command) -> JSONRespons
 
 
 @router.post("/{model_id}/restorations", **command_route())
-def restore_model(model_id: UUID, body: Restoration, cmd: Command) -> JSONResponse:
+async def restore_model(model_id: UUID, body: Restoration, cmd: Command) -> JSONResponse:
     """Bring the model back for a suspended scope (its provider)."""
-    return cmd.run(
+    return await cmd.submit(
         body,
         lambda ctx: cmd.app.restore_model(
             ctx, model_id, body.scope, body.reason, body.directive_id, body.appeal_id
@@ -48,9 +48,9 @@ def restore_model(model_id: UUID, body: Restoration, cmd: Command) -> JSONRespon
 
 
 @router.post("/{model_id}/retirement", **command_route())
-def retire_model(model_id: UUID, body: Retirement, cmd: Command) -> JSONResponse:
+async def retire_model(model_id: UUID, body: Retirement, cmd: Command) -> JSONResponse:
     """Retire the model for good (its provider)."""
-    return cmd.run(body, lambda ctx: cmd.app.retire_model(ctx, model_id, body.reason))
+    return await cmd.submit(body, lambda ctx: cmd.app.retire_model(ctx, model_id, body.reason))
 
 
 @router.get("/{model_id}", **read_route(ModelView))

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from interfaces.api.app import create_app
+from interfaces.api.commands import IF_MATCH_PATTERN
 from interfaces.settings import Settings
 from tests.interfaces.api.conftest import TestClient
 
@@ -35,6 +36,17 @@ def test_every_command_declares_its_problem_responses_as_problem_json(
 def test_every_command_requires_a_bearer_token(spec: dict[str, Any]) -> None:
     for path, operation in _operations(spec, "post"):
         assert operation["security"] == [{"HTTPBearer": []}], path
+
+
+def test_every_command_documents_its_precondition_headers(spec: dict[str, Any]) -> None:
+    for path, operation in _operations(spec, "post"):
+        headers = {p["name"]: p for p in operation["parameters"] if p["in"] == "header"}
+        assert set(headers) == {"If-Match", "Idempotency-Key"}, path
+        if_match, key = headers["If-Match"], headers["Idempotency-Key"]
+        assert not if_match["required"] and not key["required"], path
+        assert if_match["schema"]["pattern"] == IF_MATCH_PATTERN, path
+        assert (key["schema"]["minLength"], key["schema"]["maxLength"]) == (1, 200), path
+        assert key["schema"]["pattern"] == r"^[\x21-\x7e]+$", path
 
 
 AUDITOR_ONLY = ("/v1/events", "/v1/events/stream")

@@ -49,6 +49,45 @@ def test_an_if_match_that_is_not_a_version_is_refused_with_422(api: Api, case: C
     assert response.json()["field"] == "If-Match"
 
 
+def test_bad_headers_and_a_bad_body_are_refused_together(api: Api, case: Case) -> None:
+    before = api.position()
+
+    response = api.post(
+        f"/v1/models/{case.fable}/suspensions",
+        {**SUSPEND, "reason": 5},
+        api.tokens.anthropic,
+        **{"If-Match": "v2", "Idempotency-Key": "has spaces"},
+    )
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert [e["field"] for e in problem["errors"]] == ["If-Match", "Idempotency-Key", "reason"]
+    assert problem["field"] == "If-Match"
+    assert api.position() == before
+
+
+def test_a_bad_header_alone_is_refused_before_the_command_runs(api: Api, case: Case) -> None:
+    before = api.position()
+
+    response = api.post(
+        f"/v1/models/{case.fable}/suspensions",
+        SUSPEND,
+        api.tokens.anthropic,
+        **{"Idempotency-Key": "k" * 201},
+    )
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["Idempotency-Key"]
+    assert api.position() == before
+
+
+def test_a_caller_without_a_token_is_told_so_whatever_its_headers(api: Api, case: Case) -> None:
+    response = api.post(f"/v1/models/{case.fable}/suspensions", SUSPEND, None, **{"If-Match": "v2"})
+
+    assert response.status_code == 401
+    assert response.json()["rule"] == "unauthenticated"
+
+
 def test_a_retry_with_the_same_key_and_body_returns_the_first_response(
     api: Api, case: Case
 ) -> None:
