@@ -1,7 +1,7 @@
 """HTTP command throughput against the stack's serial limit (SPEC §10).
 
 Three measurements, each at one client (wrk -c1), interleaved round by round so that all
-three see the same machine load, and reported as medians (with a fourth, diagnostic one):
+three see the same machine load, and reported as medians (with diagnostic ones beside):
 
 - `http`: POST /v1/models through the real server (a new model name every request);
 - `bare`: POST /bare/models on a bare FastAPI app under the same uvicorn settings,
@@ -9,7 +9,10 @@ three see the same machine load, and reported as medians (with a fourth, diagnos
 - `raw`: the raw library (no HTTP, no views) saving the same aggregate, a registered
   Model, one `save` each, on a store of the same kind with the same library settings;
 - `no_views` (diagnostic, SQLite): POST /v1/models through the real server on a store of
-  its own with its views' runner stopped, in the same rounds.
+  its own with its views' runner stopped, in the same rounds;
+- `stack_constant` and `one_hop` (diagnostics, SQLite): the real app's middleware and
+  commands' dependency around a constant, and the real registration with one thread-pool
+  hop, in the same rounds (runs half as long).
 
 The stack's serial limit is `1 / (1/bare + 1/raw)`: a server that adds nothing to either.
 """
@@ -105,6 +108,32 @@ def postgres_databases(admin_url: str, count: int) -> Iterator[list[str]]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class _Load:
+    """One server's command path driven at one client (wrk -c1), once per round."""
+
+    def __init__(self, base: str, path: str, token: str) -> None:
+        self.base, self.path, self.token = base, path, token
+        self.runs: list[Any] = []
+
+    def warm(self) -> None:
+        """A short run first, so that the measured rounds meet a warm server."""
+        wrk(f"{self.base}{self.path}", 1, 1, 1, _script(self.path, self.token))
+
+    def run(self, seconds: float) -> None:
+        """One measured run, kept for the round."""
+        self.runs.append(
+            wrk(f"{self.base}{self.path}", seconds, 1, 1, _script(self.path, self.token))
+        )
+
+    def rate(self) -> float:
+        """The median rate over the rounds."""
+        return round(median([r.requests_per_second for r in self.runs]), 1)
+
+    def failures(self) -> int:
+        """Non-2xx answers and socket errors over the rounds."""
+        return sum(r.non_2xx + r.errors for r in self.runs)
+
+
 def measure(
     url: str,
     raw_url: str,
@@ -113,30 +142,34 @@ def measure(
     rounds: int,
     suffix: str = "",
     no_views_url: str | None = None,
+    stacked_url: str | None = None,
 ) -> Report:
     """The three rates on one kind of store, `rounds` times interleaved; medians reported.
 
     With `no_views_url`, a fourth rate in every round: the real server on a store of its
     own with its views' runner stopped (`REGLEDGER_RUN_PROJECTIONS=false`), a diagnostic of
-    what keeping the views current beside the commands costs.
+    what keeping the views current beside the commands costs. With `stacked_url`, two more
+    in every round, half as long, on the real app with diagnostic routes
+    (`bench.bare.create_stacked_app`) on a store of its own: a constant behind the real
+    middleware and the commands' dependency, and the real registration with
+    authentication on the event loop and a single thread-pool hop.
     """
     token = provider_token(url)
     env = {
         "REGLEDGER_DATABASE_URL": url,
         "REGLEDGER_SIGNING_KEY_PATH": str(workdir / "key.pem"),
     }
-    http: list[Any] = []
-    no_views_runs: list[Any] = []
-    bare: list[Any] = []
     raw: list[float] = []
     raw_app: Application[Any] = Application(env=library_env(parse_url(raw_url)))
     try:
         with contextlib.ExitStack() as servers:
             real_base = servers.enter_context(server("interfaces.api.app:app_from_settings", env))
             bare_base = servers.enter_context(server("bench.bare:create_bare_app", env))
-            no_views_base, no_views_token = None, ""
+            http = _Load(real_base, "/v1/models", token)
+            bare = _Load(bare_base, "/bare/models", token)
+            measured = [http]
+            no_views: _Load | None = None
             if no_views_url is not None:
-                no_views_token = provider_token(no_views_url)
                 no_views_env = {
                     **env,
                     "REGLEDGER_DATABASE_URL": no_views_url,
@@ -145,65 +178,67 @@ def measure(
                 no_views_base = servers.enter_context(
                     server("interfaces.api.app:app_from_settings", no_views_env)
                 )
-                wrk(f"{no_views_base}/v1/models", 1, 1, 1, _script("/v1/models", no_views_token))
-            wrk(f"{real_base}/v1/models", 1, 1, 1, _script("/v1/models", token))
-            wrk(f"{bare_base}/bare/models", 1, 1, 1, _script("/bare/models", token))
+                no_views = _Load(no_views_base, "/v1/models", provider_token(no_views_url))
+                measured.append(no_views)
+            measured.append(bare)
+            diagnostics: list[_Load] = []
+            if stacked_url is not None:
+                stacked_env = {**env, "REGLEDGER_DATABASE_URL": stacked_url}
+                stacked_base = servers.enter_context(
+                    server("bench.bare:create_stacked_app", stacked_env)
+                )
+                stacked_token = provider_token(stacked_url)
+                diagnostics = [
+                    _Load(stacked_base, "/bench/stack/models", stacked_token),
+                    _Load(stacked_base, "/bench/stack/register", stacked_token),
+                ]
+            for load in [*measured, *diagnostics]:
+                load.warm()
             raw_save_rate(raw_app, 0.5)
             for _ in range(rounds):
-                http.append(
-                    wrk(f"{real_base}/v1/models", seconds, 1, 1, _script("/v1/models", token))
-                )
-                if no_views_base is not None:
-                    no_views_runs.append(
-                        wrk(
-                            f"{no_views_base}/v1/models",
-                            seconds,
-                            1,
-                            1,
-                            _script("/v1/models", no_views_token),
-                        )
-                    )
-                bare.append(
-                    wrk(f"{bare_base}/bare/models", seconds, 1, 1, _script("/bare/models", token))
-                )
+                for load in measured:
+                    load.run(seconds)
+                for load in diagnostics:
+                    load.run(seconds / 2)
                 raw.append(raw_save_rate(raw_app, seconds))
     finally:
         raw_app.close()
-    real_rps = median([r.requests_per_second for r in http])
-    bare_rps = median([r.requests_per_second for r in bare])
-    raw_rps = median(raw)
-    limit = 1 / (1 / bare_rps + 1 / raw_rps)
+    limit = 1 / (1 / bare.rate() + 1 / median(raw))
     report = Report(
         ratios={
-            f"http_command_vs_stack_limit{suffix}": _vs_limit(http, bare, raw),
+            f"http_command_vs_stack_limit{suffix}": _vs_limit(http.runs, bare.runs, raw),
             f"http_command_vs_raw_save{suffix}": median(
-                [h.requests_per_second / r for h, r in zip(http, raw, strict=True)]
+                [h.requests_per_second / r for h, r in zip(http.runs, raw, strict=True)]
             ),
         },
         figures={
-            f"http_commands_per_s{suffix}": round(real_rps, 1),
-            f"http_command_p50_ms{suffix}": median([r.p50_ms for r in http]),
-            f"http_command_p99_ms{suffix}": median([r.p99_ms for r in http]),
-            f"http_command_failures{suffix}": sum(r.non_2xx + r.errors for r in http),
-            f"bare_post_per_s{suffix}": round(bare_rps, 1),
-            f"raw_saves_per_s{suffix}": round(raw_rps, 1),
+            f"http_commands_per_s{suffix}": http.rate(),
+            f"http_command_p50_ms{suffix}": median([r.p50_ms for r in http.runs]),
+            f"http_command_p99_ms{suffix}": median([r.p99_ms for r in http.runs]),
+            f"http_command_failures{suffix}": http.failures(),
+            f"bare_post_per_s{suffix}": bare.rate(),
+            f"raw_saves_per_s{suffix}": round(median(raw), 1),
             f"stack_serial_limit_per_s{suffix}": round(limit, 1),
         },
         targets={f"http_command_vs_stack_limit{suffix}": TARGET},
     )
-    if no_views_runs:
+    if no_views is not None:
         report.ratios[f"no_views_command_vs_stack_limit{suffix}"] = _vs_limit(
-            no_views_runs, bare, raw
+            no_views.runs, bare.runs, raw
         )
-        report.figures[f"no_views_commands_per_s{suffix}"] = round(
-            median([n.requests_per_second for n in no_views_runs]), 1
-        )
+        report.figures[f"no_views_commands_per_s{suffix}"] = no_views.rate()
         report.figures[f"no_views_command_p99_ms{suffix}"] = median(
-            [n.p99_ms for n in no_views_runs]
+            [n.p99_ms for n in no_views.runs]
         )
-        report.figures[f"no_views_command_failures{suffix}"] = sum(
-            n.non_2xx + n.errors for n in no_views_runs
+        report.figures[f"no_views_command_failures{suffix}"] = no_views.failures()
+    if diagnostics:
+        constant, one_hop = diagnostics
+        report.ratios[f"one_hop_command_vs_stack_limit{suffix}"] = _vs_limit(
+            one_hop.runs, bare.runs, raw
         )
+        report.figures[f"stack_constant_post_per_s{suffix}"] = constant.rate()
+        report.figures[f"one_hop_commands_per_s{suffix}"] = one_hop.rate()
+        report.figures[f"diagnostic_failures{suffix}"] = constant.failures() + one_hop.failures()
     return report
 
 
@@ -221,34 +256,6 @@ def _vs_limit(runs: list[Any], bare: list[Any], raw: list[float]) -> float:
     )
 
 
-def diagnose(workdir: Path, seconds: float, limit: float) -> Report:
-    """Where the gap to the limit goes: the real app's stack with less and less of its work.
-
-    On a store of its own: a constant behind the real middleware and authentication, and
-    the real registration with authentication on the event loop and a single thread-pool
-    hop (where the route and each of its `def` dependencies take one hop each).
-    """
-    url = f"sqlite:///{workdir}/commands-diagnosis.db"
-    token = provider_token(url)
-    env = {"REGLEDGER_DATABASE_URL": url, "REGLEDGER_SIGNING_KEY_PATH": str(workdir / "key.pem")}
-    with server("bench.bare:create_stacked_app", env) as base:
-        wrk(f"{base}/bench/stack/register", 1, 1, 1, _script("/bench/stack/register", token))
-        constant = wrk(
-            f"{base}/bench/stack/models", seconds, 1, 1, _script("/bench/stack/models", token)
-        )
-        one_hop = wrk(
-            f"{base}/bench/stack/register", seconds, 1, 1, _script("/bench/stack/register", token)
-        )
-    return Report(
-        ratios={"one_hop_command_vs_stack_limit": one_hop.requests_per_second / limit},
-        figures={
-            "stack_constant_post_per_s": constant.requests_per_second,
-            "one_hop_commands_per_s": one_hop.requests_per_second,
-        },
-        targets={},
-    )
-
-
 def run(workdir: Path, seconds: float, rounds: int, database_url: str | None = None) -> Report:
     """SQLite always; PostgreSQL too when `database_url` names a PostgreSQL server."""
     report = measure(
@@ -258,9 +265,8 @@ def run(workdir: Path, seconds: float, rounds: int, database_url: str | None = N
         seconds,
         rounds,
         no_views_url=f"sqlite:///{workdir}/commands-no-views.db",
+        stacked_url=f"sqlite:///{workdir}/commands-diagnosis.db",
     )
-    limit = float(report.figures["stack_serial_limit_per_s"])  # type: ignore[arg-type]
-    report.merge(diagnose(workdir, seconds, limit))
     if database_url and database_url.startswith(("postgresql://", "postgres://")):
         with postgres_databases(database_url, 2) as (url, raw_url):
             report.merge(measure(url, raw_url, workdir, seconds, rounds, "@postgres"))
