@@ -115,15 +115,16 @@ class _Load:
         self.base, self.path, self.token = base, path, token
         self.runs: list[Any] = []
 
+    def _drive(self, seconds: float) -> Any:
+        return wrk(f"{self.base}{self.path}", seconds, 1, 1, _script(self.path, self.token))
+
     def warm(self) -> None:
         """A short run first, so that the measured rounds meet a warm server."""
-        wrk(f"{self.base}{self.path}", 1, 1, 1, _script(self.path, self.token))
+        self._drive(1)
 
     def run(self, seconds: float) -> None:
         """One measured run, kept for the round."""
-        self.runs.append(
-            wrk(f"{self.base}{self.path}", seconds, 1, 1, _script(self.path, self.token))
-        )
+        self.runs.append(self._drive(seconds))
 
     def rate(self) -> float:
         """The median rate over the rounds."""
@@ -203,7 +204,8 @@ def measure(
                 raw.append(raw_save_rate(raw_app, seconds))
     finally:
         raw_app.close()
-    limit = 1 / (1 / bare.rate() + 1 / median(raw))
+    raw_rps = median(raw)
+    limit = 1 / (1 / bare.rate() + 1 / raw_rps)
     report = Report(
         ratios={
             f"http_command_vs_stack_limit{suffix}": _vs_limit(http.runs, bare.runs, raw),
@@ -217,7 +219,7 @@ def measure(
             f"http_command_p99_ms{suffix}": median([r.p99_ms for r in http.runs]),
             f"http_command_failures{suffix}": http.failures(),
             f"bare_post_per_s{suffix}": bare.rate(),
-            f"raw_saves_per_s{suffix}": round(median(raw), 1),
+            f"raw_saves_per_s{suffix}": round(raw_rps, 1),
             f"stack_serial_limit_per_s{suffix}": round(limit, 1),
         },
         targets={f"http_command_vs_stack_limit{suffix}": TARGET},
