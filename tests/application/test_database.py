@@ -233,7 +233,8 @@ def test_without_a_connection_for_checkpoints_derived_commits_checkpoint_themsel
     checkpointer.uri = (tmp_path / "missing-dir" / "x.db").as_uri()  # cannot be opened
     with db.transaction(durable=False) as cur:
         cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("first", 1))
-    assert _wait_for(lambda: checkpointer.broken)
+    # The thread marks itself broken, logs it and ends: wait for the end as well.
+    assert _wait_for(lambda: checkpointer.broken and not checkpointer.running)
 
     assert _autocheckpoint(db, durable=False) == AUTOCHECKPOINT
     with db.transaction(durable=False) as cur:
