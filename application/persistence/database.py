@@ -197,6 +197,10 @@ class Database:
         write does), for a transaction that reads before it writes: a transaction that
         took its snapshot first could not write once another writer has committed.
         """
+        if self.is_postgres and not commit:
+            with self._postgres_read() as curs:
+                yield Cursor(self, curs)
+            return
         if self.is_postgres or not self._file or (durable and not immediate):
             with self.datastore.transaction(commit=commit) as curs:
                 yield Cursor(self, curs)
@@ -229,6 +233,48 @@ class Database:
             if commit and checkpointer is not None:
                 checkpointer.poke()
 
+    @contextmanager
+    def _postgres_read(self) -> Iterator[Any]:
+        """A read-only PostgreSQL transaction, ended by `COMMIT`.
+
+        The library's connections are in autocommit mode and psycopg forgets every prepared
+        statement of a connection at each `ROLLBACK` (and tells the server so), so a read
+        ended by one would make the next statements on that connection, the library's
+        own prepared inserts among them, be prepared again. A `READ ONLY` transaction
+        cannot write, so committing it is rolling it back without that cost. A failure
+        inside it still ends it with `ROLLBACK`.
+        """
+        assert isinstance(self.datastore, PostgresDatastore)
+        with self.datastore.get_connection() as conn:
+            conn.execute("BEGIN READ ONLY", prepare=False)
+            try:
+                yield conn.cursor()
+            except BaseException:
+                if not conn.closed:
+                    conn.execute("ROLLBACK", prepare=False)
+                raise
+            conn.execute("COMMIT", prepare=False)
+
+    def _postgres_single(self, statement: str, params: Sequence[Any], *, one: bool) -> Any:
+        """Run one read-only statement on its own (autocommit): one round trip."""
+        assert isinstance(self.datastore, PostgresDatastore)
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(self.sql(statement), tuple(params))
+            return rows.fetchone() if one else list(rows.fetchall())
+
+    @contextmanager
+    def pipeline(self, cur: Cursor) -> Iterator[None]:
+        """On PostgreSQL, send the writes made on `cur` meanwhile together (one round trip).
+
+        A write's error is raised by the time the block ends, and fails the transaction as
+        before. Elsewhere the writes run one by one, as they are made.
+        """
+        if not self.is_postgres:
+            yield
+            return
+        with cur.inner.connection.pipeline():
+            yield
+
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Run one statement in its own committed transaction."""
         with self.transaction() as c:
@@ -236,12 +282,16 @@ class Database:
 
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of one read-only query."""
+        if self.is_postgres:
+            return self._postgres_single(statement, params, one=False)
         with self.transaction(commit=False) as c:
             c.execute(statement, params)
             return c.fetchall()
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Any:
         """The first row of one read-only query, or None."""
+        if self.is_postgres:
+            return self._postgres_single(statement, params, one=True)
         with self.transaction(commit=False) as c:
             c.execute(statement, params)
             return c.fetchone()
@@ -251,7 +301,8 @@ class Database:
 
         On a SQLite file the statement runs on this thread's own query-only connection,
         without an explicit transaction (a lone statement is its own read transaction):
-        no pool checkout, no `BEGIN`/`ROLLBACK`. Elsewhere it is `fetchone`.
+        no pool checkout, no `BEGIN`/`ROLLBACK`. Elsewhere it is `fetchone` (on PostgreSQL
+        also a lone statement, in autocommit).
         """
         if not self._file:
             return self.fetchone(statement, params)

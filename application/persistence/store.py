@@ -49,7 +49,7 @@ class StoreConfig:
     @property
     def tracking_table(self) -> str:
         """The library's tracking table in this store."""
-        return "regledger_tracking" if self.kind == StoreKind.POSTGRES else "notification_tracking"
+        return "regledger_tracking" if self.kind == StoreKind.POSTGRES else "tracking"
 
 
 def parse_url(url: str) -> StoreConfig:

@@ -11,6 +11,9 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import PersistenceError
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.pq import TransactionStatus
 
 from application.persistence.database import AUTOCHECKPOINT, Database, _Checkpointer
 from application.persistence.store import StoreKind, parse_url
@@ -64,6 +67,79 @@ def test_closing_releases_the_read_connections_and_a_later_read_opens_another(
         with pytest.raises(sqlite3.ProgrammingError):
             reader.execute("SELECT 1")
     assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("d",))["v"] == 4
+
+
+def test_nothing_written_in_a_transaction_that_does_not_commit_is_kept(db: Database) -> None:
+    refused = False
+    try:
+        with db.transaction(commit=False) as cur:
+            cur.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("r", 1))
+    except PersistenceError:
+        refused = True  # PostgreSQL: the transaction is read-only, the write itself fails
+
+    assert refused == db.is_postgres
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("r",)) is None
+    assert db.fetchall("SELECT k FROM t_db") == []
+
+
+@pytest.fixture
+def one_connection(store_url: str) -> Iterator[tuple[Database, PostgresDatastore]]:
+    """A PostgreSQL Database whose pool holds a single connection, so that every call meets it."""
+    config = parse_url(store_url)
+    if config.kind != StoreKind.POSTGRES:
+        pytest.skip("only PostgreSQL connections keep prepared statements")
+    pg = config.pg
+    datastore = PostgresDatastore(
+        pg["POSTGRES_DBNAME"],
+        pg["POSTGRES_HOST"],
+        pg["POSTGRES_PORT"],
+        pg["POSTGRES_USER"],
+        pg["POSTGRES_PASSWORD"],
+        pool_size=1,
+    )
+    db = Database(config, datastore)
+    db.create(["CREATE TABLE IF NOT EXISTS t_db (k TEXT PRIMARY KEY, v INTEGER)"])
+    db.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("p", 1))
+    try:
+        yield db, datastore
+    finally:
+        datastore.close()
+
+
+def _prepared(datastore: PostgresDatastore) -> int:
+    with datastore.get_connection() as conn:
+        row = conn.execute("SELECT count(*) AS n FROM pg_prepared_statements").fetchone()
+        return int(row["n"])
+
+
+def test_reads_keep_the_connections_prepared_statements(
+    one_connection: tuple[Database, PostgresDatastore],
+) -> None:
+    db, datastore = one_connection
+    with datastore.get_connection() as conn:  # as the library prepares its inserts
+        conn.execute("SELECT v FROM t_db WHERE k = %s", ("p",), prepare=True)
+    assert _prepared(datastore) == 1
+
+    assert db.read_single("SELECT v FROM t_db WHERE k = ?", ("p",))["v"] == 1
+    assert db.fetchone("SELECT v FROM t_db WHERE k = ?", ("p",))["v"] == 1
+    assert len(db.fetchall("SELECT k FROM t_db")) == 1
+    with db.transaction(commit=False) as cur:
+        cur.execute("SELECT v FROM t_db WHERE k = ?", ("p",))
+        assert cur.fetchone()["v"] == 1
+
+    assert _prepared(datastore) == 1
+
+
+def test_a_read_that_fails_ends_its_transaction_and_the_connection_serves_again(
+    one_connection: tuple[Database, PostgresDatastore],
+) -> None:
+    db, datastore = one_connection
+    with pytest.raises(PersistenceError), db.transaction(commit=False) as cur:
+        cur.execute("SELECT v FROM no_such_table")
+
+    with datastore.get_connection() as conn:
+        assert conn.info.transaction_status == TransactionStatus.IDLE
+    assert db.fetchone("SELECT v FROM t_db WHERE k = ?", ("p",))["v"] == 1
 
 
 def test_derived_data_commits_without_waiting_for_the_disk_and_commands_still_do(
