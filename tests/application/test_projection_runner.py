@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from application.context import CommandContext
 from application.persistence.database import Cursor
 from application.persistence.store import parse_url
+from application.projections.runner import _lock_views
 from application.system import System
 from domain.actor import Actor
 
@@ -110,4 +111,44 @@ def test_a_batch_leaves_cycle_collection_as_it_found_it(store_url, clock, enable
     finally:
         if was:
             gc.enable()
+        system.close()
+
+
+def test_a_runner_overtaken_by_another_applies_nothing_twice(store_url, clock):
+    if store_url.startswith("memory://"):
+        pytest.skip("two runners need a store both can open")
+    system = System(parse_url(store_url), clock=clock)
+    other = System(parse_url(store_url), clock=clock)
+    try:
+        first = system.app.register_model(PROVIDER, "Fable 5", "frontier model")
+        system.runner.catch_up()
+        last = system.app.register_model(PROVIDER, "Mythos 5", "frontier model")
+        # What the runner knows when it reads the log: the views as they were before `last`.
+        system.runner._applied = system.runner.positions()  # noqa: SLF001
+        other.runner.catch_up()  # the other runner applies `last` first
+
+        assert system.runner.run_once() == 0  # it finds the views moved on, and gives up
+        assert system.runner.overtakes == 1
+        assert system.runner.run_once() == 0  # from what is tracked now: nothing left
+        assert system.runner.position() == last.position
+        assert _history_positions(system) == [first.position, last.position]
+    finally:
+        other.close()
+        system.close()
+
+
+def test_a_runner_leaves_a_batch_to_one_that_holds_any_of_its_views(store_url, clock):
+    if not store_url.startswith("postgresql://"):
+        pytest.skip("only PostgreSQL runners take a lock per view")
+    system = System(parse_url(store_url), clock=clock)
+    try:
+        model = system.app.register_model(PROVIDER, "Fable 5", "frontier model")
+        view = system.runner.views[-1]
+        with system.app.db.transaction() as holder:  # another runner, writing that view
+            assert _lock_views(holder, [view])
+            assert system.runner.run_once() == 0
+            assert system.runner.overtakes == 1
+        assert system.runner.run_once() == 1  # the lock gone with that transaction
+        assert system.runner.position() == model.position
+    finally:
         system.close()
