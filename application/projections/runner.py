@@ -231,12 +231,14 @@ class ProjectionRunner:
                 if self._moved(cur, busy, positions):
                     log.info("another runner applied positions up to %s first", last)
                     return self._overtaken()
-                with self.target.pipeline(cur):  # PostgreSQL: every write in one round trip
-                    for view, deferred in changes:
+                with self.target.pipeline(cur):  # PostgreSQL: the views' rows in one round trip
+                    for _, deferred in changes:
                         deferred.replay(cur)
-                        self.tracking._insert_tracking(  # type: ignore[attr-defined]  # noqa: SLF001
-                            cur.inner, Tracking(view.name, last)
-                        )
+                # The library reads back each tracking record it writes: outside the pipeline.
+                for view, _ in changes:
+                    self.tracking._insert_tracking(  # type: ignore[attr-defined]  # noqa: SLF001
+                        cur.inner, Tracking(view.name, last)
+                    )
         except IntegrityError:
             self._applied = None
             if self.positions() == positions:
