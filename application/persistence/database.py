@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -10,9 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTransaction
+from psycopg.pq import TransactionStatus
 
 from application.persistence.sqlite import STATEMENT_CACHE
 from application.persistence.store import StoreConfig, StoreKind
@@ -241,8 +244,10 @@ class Database:
         statement of a connection at each `ROLLBACK` (and tells the server so), so a read
         ended by one would make the next statements on that connection, the library's
         own prepared inserts among them, be prepared again. A `READ ONLY` transaction
-        cannot write, so committing it is rolling it back without that cost. A failure
-        inside it still ends it with `ROLLBACK`.
+        cannot write, so committing it is rolling it back without that cost. One that a
+        statement failed in ends with `ROLLBACK`; an error of the caller's own (a record
+        not found, say) ends it with `COMMIT` like any other read. A connection that cannot
+        end it is left to the pool, which discards it.
         """
         assert isinstance(self.datastore, PostgresDatastore)
         with self.datastore.get_connection() as conn:
@@ -250,8 +255,9 @@ class Database:
             try:
                 yield conn.cursor()
             except BaseException:
-                if not conn.closed:
-                    conn.execute("ROLLBACK", prepare=False)
+                with contextlib.suppress(psycopg.Error):
+                    idle = conn.info.transaction_status == TransactionStatus.INTRANS
+                    conn.execute("COMMIT" if idle else "ROLLBACK", prepare=False)
                 raise
             conn.execute("COMMIT", prepare=False)
 

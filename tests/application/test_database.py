@@ -142,6 +142,23 @@ def test_a_read_that_fails_ends_its_transaction_and_the_connection_serves_again(
     assert db.fetchone("SELECT v FROM t_db WHERE k = ?", ("p",))["v"] == 1
 
 
+def test_a_read_left_by_the_callers_own_error_keeps_the_prepared_statements(
+    one_connection: tuple[Database, PostgresDatastore],
+) -> None:
+    db, datastore = one_connection
+    with datastore.get_connection() as conn:
+        conn.execute("SELECT v FROM t_db WHERE k = %s", ("p",), prepare=True)
+
+    with pytest.raises(LookupError), db.transaction(commit=False) as cur:
+        cur.execute("SELECT v FROM t_db WHERE k = ?", ("absent",))
+        if cur.fetchone() is None:
+            raise LookupError("absent")
+
+    with datastore.get_connection() as conn:
+        assert conn.info.transaction_status == TransactionStatus.IDLE
+    assert _prepared(datastore) == 1
+
+
 def test_derived_data_commits_without_waiting_for_the_disk_and_commands_still_do(
     db: Database,
 ) -> None:
