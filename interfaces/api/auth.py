@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPBearer
@@ -14,7 +14,13 @@ from application.system import System
 from interfaces.api.errors import Unauthenticated
 
 NEEDS_TOKEN = "this command needs 'Authorization: Bearer <token>'"
-TOKEN_DESCRIPTION = "A token created by `regledger principal add --org ORG --role ROLE`."
+# The one HTTP bearer scheme every bearer dependency declares: OpenAPI holds a scheme once
+# per name, so all of them must describe it alike.
+BEARER_SCHEME: dict[str, Any] = {
+    "auto_error": False,
+    "scheme_name": "HTTPBearer",
+    "description": "A token created by `regledger principal add --org ORG --role ROLE`.",
+}
 
 
 class BearerPrincipal(HTTPBearer):
@@ -42,11 +48,7 @@ class BearerPrincipal(HTTPBearer):
         return principal
 
 
-bearer = BearerPrincipal(
-    auto_error=False,
-    scheme_name="HTTPBearer",
-    description=TOKEN_DESCRIPTION,
-)
+bearer = BearerPrincipal(**BEARER_SCHEME)
 
 
 # Dependencies are `async def` so that FastAPI runs them on the event loop: a plain `def`

@@ -17,7 +17,7 @@ from application.context import CommandContext, CommandResult, Idempotency
 from application.principals import Principal
 from application.service import IdempotentReplay, Regledger
 from domain.errors import DomainError
-from interfaces.api.auth import NEEDS_TOKEN, TOKEN_DESCRIPTION, BearerPrincipal
+from interfaces.api.auth import BEARER_SCHEME, NEEDS_TOKEN, BearerPrincipal
 from interfaces.api.errors import (
     HEADER_ERRORS,
     IdempotencyKeyReused,
@@ -202,11 +202,7 @@ class CommandCaller(BearerPrincipal):
         return Invocation(request, app, principal, if_match, idempotency_key)
 
 
-caller = CommandCaller(
-    auto_error=False,
-    scheme_name="HTTPBearer",
-    description=TOKEN_DESCRIPTION,
-)
+caller = CommandCaller(**BEARER_SCHEME)
 
 Command = Annotated[Invocation, Security(caller)]
 
