@@ -19,12 +19,14 @@ from application.persistence.database import AUTOCHECKPOINT, Database, _Checkpoi
 from application.persistence.store import StoreKind, parse_url
 from application.system import System
 
+T_DB = "CREATE TABLE IF NOT EXISTS t_db (k TEXT PRIMARY KEY, v INTEGER)"
+
 
 @pytest.fixture
 def db(store_url: str) -> Iterator[Database]:
     system = System(parse_url(store_url))
     try:
-        system.app.db.create(["CREATE TABLE IF NOT EXISTS t_db (k TEXT PRIMARY KEY, v INTEGER)"])
+        system.app.db.create([T_DB])
         yield system.app.db
     finally:
         system.close()
@@ -98,7 +100,7 @@ def one_connection(store_url: str) -> Iterator[tuple[Database, PostgresDatastore
         pool_size=1,
     )
     db = Database(config, datastore)
-    db.create(["CREATE TABLE IF NOT EXISTS t_db (k TEXT PRIMARY KEY, v INTEGER)"])
+    db.create([T_DB])
     db.execute("INSERT INTO t_db (k, v) VALUES (?, ?)", ("p", 1))
     try:
         yield db, datastore
