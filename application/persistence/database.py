@@ -187,6 +187,9 @@ class Database:
     ) -> Iterator[Cursor]:
         """A transaction; committed on success when `commit`, rolled back otherwise.
 
+        `commit=False` is for reads only. On PostgreSQL such a transaction is `READ ONLY`
+        (a write in it fails) and ends with `COMMIT` (see `_postgres_read`).
+
         `durable=False` is for derived data that can be rebuilt from the log (the views
         and their tracking records): on SQLite its commit does not wait for the disk
         (`synchronous=NORMAL` in WAL mode), so it holds the single writer's lock for less
