@@ -7,11 +7,19 @@ import logging
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from application.system import System
 from interfaces.api.app import create_app
-from interfaces.api.observability import JsonFormatter
+from interfaces.api.observability import (
+    JsonFormatter,
+    StderrHandler,
+    access_log,
+    json_line,
+    sole_json_handler,
+)
 from interfaces.settings import Settings
 from tests.interfaces.api.conftest import MAX_BODY, Api, Case, TestClient, register_models
 
@@ -176,6 +184,114 @@ def test_each_request_logs_one_json_line_with_its_id_and_never_the_token(
     everything = "\n".join(JsonFormatter().format(r) for r in caplog.records)
     assert api.tokens.anthropic not in everything
     assert "Bearer" not in everything
+
+
+# A record's own attributes, and the request id, which the test sets itself.
+RECORD_FIELDS = {*vars(logging.makeLogRecord({})), "message", "asctime", "request_id"}
+FIELD_VALUES = st.one_of(
+    st.text(), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none()
+)
+
+
+@given(
+    created=st.floats(min_value=0, max_value=4e9),
+    message=st.text(),
+    request_id=st.one_of(st.none(), st.text()),
+    extra=st.dictionaries(
+        st.text(min_size=1).filter(lambda k: k not in RECORD_FIELDS),
+        FIELD_VALUES,
+        max_size=6,
+    ),
+)
+def test_a_line_made_without_a_record_is_the_formatters_line_for_that_record(
+    created: float, message: str, request_id: str | None, extra: dict[str, object]
+) -> None:
+    record = logging.makeLogRecord(
+        {"name": "regledger.http", "levelno": logging.INFO, "levelname": "INFO", "msg": message}
+    )
+    record.created = created
+    record.request_id = request_id
+    vars(record).update(extra)
+    own = {"time", "level", "logger", "message"} | ({"request_id"} if request_id else set())
+    # The formatter leaves out an extra field that one of the line's own keys overrides.
+    fields = [(k, v) for k, v in [("request_id", request_id), *extra.items()] if k not in own]
+
+    made = json_line(created, "info", "regledger.http", message, request_id, fields)
+
+    assert made == JsonFormatter().format(record)
+
+
+def test_the_sole_json_handler_is_found_only_where_logging_is_as_configured(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, ours = logging.getLogger(), logging.getLogger("regledger")
+    monkeypatch.setattr(ours, "propagate", False)  # the test runner's own handlers sit on root
+    [handler] = [h for h in ours.handlers if isinstance(h, StderrHandler)]
+    assert sole_json_handler(access_log, logging.INFO) is handler
+
+    monkeypatch.setattr(ours, "propagate", True)
+    quiet = logging.NullHandler(logging.WARNING)  # takes no INFO records: no matter
+    monkeypatch.setattr(root, "handlers", [quiet])
+    assert sole_json_handler(access_log, logging.INFO) is handler
+    monkeypatch.setattr(root, "handlers", [quiet, logging.NullHandler(logging.INFO)])
+    assert sole_json_handler(access_log, logging.INFO) is None
+    monkeypatch.setattr(root, "handlers", [])
+
+    monkeypatch.setattr(access_log, "filters", [logging.Filter("elsewhere")])
+    assert sole_json_handler(access_log, logging.INFO) is None
+    monkeypatch.setattr(access_log, "filters", [])
+    monkeypatch.setattr(handler, "filters", [logging.Filter("elsewhere")])
+    assert sole_json_handler(access_log, logging.INFO) is None
+    monkeypatch.setattr(handler, "filters", [])
+    monkeypatch.setattr(handler, "formatter", logging.Formatter())
+    assert sole_json_handler(access_log, logging.INFO) is None
+    monkeypatch.setattr(handler, "formatter", JsonFormatter())
+    monkeypatch.setattr(access_log, "propagate", False)
+    assert sole_json_handler(access_log, logging.INFO) is None
+
+
+def test_with_logging_as_configured_each_request_writes_its_line_without_a_record(
+    api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(logging.getLogger("regledger"), "propagate", False)
+    made: list[logging.LogRecord] = []
+    make_record = access_log.makeRecord
+    monkeypatch.setattr(
+        access_log, "makeRecord", lambda *a, **k: made.append(make_record(*a, **k)) or made[-1]
+    )
+    capsys.readouterr()
+
+    response = api.post(
+        "/v1/models",
+        {"name": "Fable 5", "description": 'ünïcode "quoted"'},
+        api.tokens.anthropic,
+        **{"X-Request-ID": "req-8"},
+    )
+
+    lines = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
+    [line] = [entry for entry in lines if entry.get("request_id") == "req-8"]
+    assert response.status_code == 201
+    assert made == []
+    assert list(line) == [
+        "time",
+        "level",
+        "logger",
+        "message",
+        "request_id",
+        "method",
+        "route",
+        "path",
+        "status",
+        "duration_ms",
+    ]
+    assert (line["level"], line["logger"], line["message"]) == ("info", "regledger.http", "request")
+    assert (line["method"], line["route"], line["path"], line["status"]) == (
+        "POST",
+        "/v1/models",
+        "/v1/models",
+        201,
+    )
+    assert line["duration_ms"] > 0
 
 
 def test_the_front_door_redirects_to_the_register_pages(api: Api) -> None:
