@@ -13,7 +13,7 @@ from application.projections.cases import open_cases
 from application.projections.history import TABLE as HISTORY
 from application.projections.runner import ProjectionRunner
 from application.queries import access, catalog
-from application.queries.cache import DecisionCache
+from application.queries.cache import DecisionCache, Key
 from application.queries.views import (
     AccessDecision,
     AccessTimeline,
@@ -127,9 +127,28 @@ class Queries:
         held, now = self.position(), self.clock()
         decision = self.decisions.get(key, held, now)
         if decision is None:
-            segment = access.segment_of(user_class, jurisdiction)
-            decision = access.access_decision(self.db, model_id, segment, now, held)
-            self.decisions.put(key, decision)
+            decision = self._decide_now(self.decisions, key, held, now)
+        return decision
+
+    def access_decision_json(self, model_id: UUID, user_class: str, jurisdiction: str) -> str:
+        """`access_decision(...)` about now, as known now, as its JSON: the hot read's answer."""
+        if self.decisions is None:
+            return self.access_decision(model_id, user_class, jurisdiction).model_dump_json()
+        key = (model_id, user_class, jurisdiction)
+        held, now = self.position(), self.clock()
+        text = self.decisions.get_json(key, held, now)
+        if text is None:
+            text = self._decide_now(self.decisions, key, held, now).model_dump_json()
+        return text
+
+    def _decide_now(
+        self, decisions: DecisionCache, key: Key, held: int, now: datetime
+    ) -> AccessDecision:
+        """Work out a decision about now as known at `held`, and keep it in `decisions`."""
+        model_id, user_class, jurisdiction = key
+        segment = access.segment_of(user_class, jurisdiction)
+        decision = access.access_decision(self.db, model_id, segment, now, held)
+        decisions.put(key, decision)
         return decision
 
     def status_matrix(

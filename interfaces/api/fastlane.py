@@ -67,7 +67,7 @@ class AccessFastLane:
             return None
         try:
             model_id = UUID(model)
-            decision = queries.access_decision(
+            decision = queries.access_decision_json(
                 model_id, values["user_class"], values["jurisdiction"]
             )
         except Exception:  # noqa: BLE001

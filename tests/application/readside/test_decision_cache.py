@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.persistence.store import parse_url
 from application.queries import Queries
+from application.queries import cache as cache_module
 from application.queries.cache import DecisionCache
-from application.queries.views import AccessDecision
+from application.queries.views import AccessDecision, BasisItem
 from application.system import System
 from domain.errors import DomainError
 from domain.scope import Segment
@@ -88,6 +90,53 @@ def test_the_cache_is_bounded_and_drops_the_oldest_entry_first() -> None:
     assert all(cache.get(key, 1, T0) is not None for key in keys[1:])
 
 
+@given(
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+    until=st.one_of(st.none(), st.just(timedelta(days=500))),
+)
+def test_a_hit_as_json_is_the_moved_decisions_own_json(
+    later: timedelta, until: timedelta | None
+) -> None:
+    cache = DecisionCache()
+    cache.put(KEY, _decision(T0, 7, None if until is None else T0 + until))
+    now = T0 + later
+
+    text = cache.get_json(KEY, 7, now)
+
+    hit = cache.get(KEY, 7, now)
+    assert hit is not None and text == hit.model_dump_json()
+    assert cache.get_json(KEY, 8, now) is None
+    assert cache.get_json(KEY, 7, T0 - timedelta(microseconds=1)) is None
+
+
+def test_a_reason_that_reads_like_the_gap_does_not_move_where_at_goes() -> None:
+    cache = DecisionCache()
+    reason = '"at":"0001-01-01T00:00:00Z", "at": "0001-01-01T00:00:00Z"'
+    item = BasisItem(kind="provider_act", positions=[3], reason=reason)
+    stored = _decision(T0, 7, None).model_copy(update={"basis": [item]})
+    cache.put(KEY, stored)
+    later = T0 + timedelta(hours=1, microseconds=5)
+
+    text = cache.get_json(KEY, 7, later)
+
+    assert text == stored.model_copy(update={"at": later}).model_dump_json()
+
+
+def test_without_one_place_for_at_a_hit_is_answered_the_long_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cache_module, "json_around_at", lambda decision: None)
+    cache = DecisionCache()
+    stored = _decision(T0, 7, None)
+    cache.put(KEY, stored)
+    later = T0 + timedelta(hours=1, microseconds=5)
+
+    assert cache.get_json(KEY, 7, later) == cache.get_json(KEY, 7, later)
+    assert (
+        cache.get_json(KEY, 7, later) == stored.model_copy(update={"at": later}).model_dump_json()
+    )
+
+
 def _fresh(queries: Queries, model_id: uuid.UUID, segment: Segment) -> AccessDecision | str:
     try:
         return queries.access_decision(model_id, segment.user_class, segment.jurisdiction)
@@ -119,7 +168,11 @@ def test_cached_answers_about_now_equal_the_views_answers_as_time_and_the_log_mo
                     user_class=data.draw(st.sampled_from(ASKED_CLASSES)),
                     jurisdiction=data.draw(st.sampled_from(ASKED_PLACES)),
                 )
-                assert _fresh(cached, model_id, segment) == _fresh(uncached, model_id, segment)
+                fresh = _fresh(uncached, model_id, segment)
+                assert _fresh(cached, model_id, segment) == fresh
+                if isinstance(fresh, AccessDecision):  # and the hot read's JSON, hit or not
+                    asked = (model_id, segment.user_class, segment.jurisdiction)
+                    assert cached.access_decision_json(*asked) == fresh.model_dump_json()
         system.runner.catch_up()
         model_id, segment = driver.models[0], Segment(user_class="*", jurisdiction="*")
         first = _fresh(cached, model_id, segment)
