@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="seconds between the scheduler's runs (expiry, deadlines)"
     )
     log_level: str = "info"
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's own OpenTelemetry spans, metrics and logs, for configured providers",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 
 from application.principals import PrincipalStore
 from application.system import System
@@ -22,6 +23,15 @@ from interfaces.api.limits import BodyLimitMiddleware
 from interfaces.api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from interfaces.api.routes.events import streams_end_on_exit_signal
 from interfaces.settings import Settings, get_settings
+
+# FastAPI's native OpenTelemetry instrumentation, all of it off (`REGLEDGER_OPENTELEMETRY`).
+TELEMETRY_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
 
 # Each module exposes `router`; they are included in this order, which is also the order
 # a request's path is matched in: the busiest routes come first (the plain access check
@@ -125,6 +135,9 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # Off unless asked for: it would otherwise look for configured providers on every
+        # request (the service's own metrics and logs are Prometheus text and JSON lines).
+        telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     errors.install(app)
     configure_logging(settings.log_level)

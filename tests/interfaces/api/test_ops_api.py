@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from opentelemetry import trace
 from prometheus_client.parser import text_string_to_metric_families
 
 from application.system import System
@@ -48,6 +50,45 @@ def value(api: Api, name: str, **labels: str) -> float | None:
 
 def test_healthz_answers_without_touching_the_store(api: Api) -> None:
     assert api.get("/healthz").json() == {"status": "ok"}
+
+
+class RecordingTracer(trace.NoOpTracer):
+    """A configured provider's tracer, as far as FastAPI can tell: it notes each span."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def start_span(self, name: str, *args: Any, **kwargs: Any) -> trace.Span:
+        self.names.append(name)
+        return super().start_span(name, *args, **kwargs)
+
+    def start_as_current_span(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self.names.append(name)
+        return super().start_as_current_span(name, *args, **kwargs)
+
+
+class RecordingProvider(trace.TracerProvider):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return RecordingTracer(self.names)
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_fastapis_opentelemetry_traces_requests_only_when_asked(
+    settings: Settings, system: System, monkeypatch: pytest.MonkeyPatch, asked: bool
+) -> None:
+    provider = RecordingProvider()  # as if an OpenTelemetry SDK were set up in the process
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    app = create_app(settings.model_copy(update={"opentelemetry": asked}), system)
+
+    with TestClient(app) as client:
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert ("GET" in provider.names) is asked
+    assert bool(provider.names) is asked
 
 
 def test_readyz_reports_the_store_and_the_positions_when_ready(
