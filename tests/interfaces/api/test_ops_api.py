@@ -81,7 +81,8 @@ def test_fastapis_opentelemetry_traces_requests_only_when_asked(
 ) -> None:
     provider = RecordingProvider()  # as if an OpenTelemetry SDK were set up in the process
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
-    app = create_app(settings.model_copy(update={"opentelemetry": asked}), system)
+    monkeypatch.setenv("REGLEDGER_OPENTELEMETRY", "true" if asked else "false")
+    app = create_app(Settings(database_url=settings.database_url, run_projections=False), system)
 
     with TestClient(app) as client:
         response = client.get("/healthz")
