@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
@@ -63,6 +64,26 @@ def json_line(
     if exception is not None:
         line["exception"] = exception
     return _ENCODER.encode(line)
+
+
+_TEXT = encode_basestring  # a JSON string, as `_ENCODER` writes one (ensure_ascii=False)
+
+
+def request_line(
+    created: float, request_id: str, method: str, route: str, path: str, status: int, ms: float
+) -> str:
+    """The request log's line, as `json_line` writes it, from a template (made per request).
+
+    The same text as `json_line(created, "info", "regledger.http", "request", request_id,
+    [("method", method), ("route", route), ("path", path), ("status", status),
+    ("duration_ms", ms)])`, with the JSON encoder's own string escaping.
+    """
+    return (
+        f'{{"time": "{datetime.fromtimestamp(created, UTC).isoformat()}", "level": "info", '
+        f'"logger": "regledger.http", "message": "request", "request_id": {_TEXT(request_id)}, '
+        f'"method": {_TEXT(method)}, "route": {_TEXT(route)}, "path": {_TEXT(path)}, '
+        f'"status": {int.__repr__(status)}, "duration_ms": {float.__repr__(ms)}}}'
+    )
 
 
 class JsonFormatter(logging.Formatter):
@@ -287,20 +308,14 @@ class ObservabilityMiddleware:
         if method == "POST" and status in (200, 201) and not answer["replayed"] and route:
             self.metrics.commands.labels(getattr(route, "name", template)).inc()
         if access_log.isEnabledFor(logging.INFO):
-            fields = {
-                "method": method,
-                "route": template,
-                "path": scope.get("path", ""),
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 3),
-            }
+            path, duration_ms = scope.get("path", ""), round(elapsed * 1000, 3)
             handler = sole_json_handler(access_log, logging.INFO)
             if handler is not None:
                 # Logging as set up by `configure_logging`: the line its formatter would make
                 # of the record, written as its handler would, without making the record and
                 # walking logging's machinery for it (tens of µs a request).
-                line = json_line(
-                    time.time(), "info", access_log.name, "request", request_id, fields.items()
+                line = request_line(
+                    time.time(), request_id, method, template, path, status, duration_ms
                 )
                 try:
                     handler.write_line(line)
@@ -317,6 +332,13 @@ class ObservabilityMiddleware:
                 "request",
                 (),
                 None,
-                extra={"request_id": request_id, **fields},
+                extra={
+                    "request_id": request_id,
+                    "method": method,
+                    "route": template,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": duration_ms,
+                },
             )
             access_log.handle(record)

@@ -20,6 +20,7 @@ from interfaces.api.observability import (
     StderrHandler,
     access_log,
     json_line,
+    request_line,
     sole_json_handler,
 )
 from interfaces.settings import Settings
@@ -261,6 +262,31 @@ def test_a_line_made_without_a_record_is_the_formatters_line_for_that_record(
     made = json_line(created, "info", "regledger.http", message, request_id, fields)
 
     assert made == JsonFormatter().format(record)
+
+
+@given(
+    created=st.floats(min_value=0, max_value=4e9),
+    request_id=st.text(min_size=1),
+    method=st.text(),
+    route=st.text(),
+    path=st.text(),
+    status=st.integers(100, 599),
+    ms=st.floats(min_value=0, max_value=1e7).map(lambda ms: round(ms, 3)),
+)
+def test_the_request_lines_template_writes_what_json_line_writes(
+    created: float, request_id: str, method: str, route: str, path: str, status: int, ms: float
+) -> None:
+    fields = [("method", method), ("route", route), ("path", path)]
+    expected = json_line(
+        created,
+        "info",
+        access_log.name,
+        "request",
+        request_id,
+        [*fields, ("status", status), ("duration_ms", ms)],
+    )
+
+    assert request_line(created, request_id, method, route, path, status, ms) == expected
 
 
 def test_the_sole_json_handler_is_found_only_where_logging_is_as_configured(
