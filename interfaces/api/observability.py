@@ -7,7 +7,7 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -17,7 +17,6 @@ from eventsourcing.persistence import PersistenceError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.audit.service import AuditLedger
@@ -25,6 +24,8 @@ from application.persistence.jsontext import Encoder
 from application.system import System
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
+_REPLAYED = (b"idempotent-replayed", b"true")
 # A caller's request id is kept when it is a short run of visible characters.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
 UNMATCHED = "<unmatched>"
@@ -262,10 +263,16 @@ def _template(scope: Scope) -> str:
     return UNMATCHED
 
 
-def request_id_of(headers: Headers) -> str:
-    """The caller's X-Request-ID when it is well-formed, else a new one."""
-    given = headers.get(REQUEST_ID_HEADER, "")
-    return given if _REQUEST_ID.match(given) else secrets.token_hex(16)
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's (first) X-Request-ID when it is well-formed, else a new one.
+
+    `headers` are the request's raw headers, names in lower case as ASGI servers give them.
+    """
+    for name, value in headers:
+        if name == _REQUEST_ID_KEY:
+            given = value.decode("latin-1")
+            return given if _REQUEST_ID.match(given) else secrets.token_hex(16)
+    return secrets.token_hex(16)
 
 
 class ObservabilityMiddleware:
@@ -279,17 +286,19 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = request_id_of(Headers(scope=scope))
+        request_id = request_id_of(scope["headers"])
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         answer: dict[str, Any] = {"status": 500, "replayed": False}
 
         async def tagged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
+                # The id replaces any the response carries (as `MutableHeaders` would set it).
+                headers = [h for h in message.get("headers", ()) if h[0] != _REQUEST_ID_KEY]
+                headers.append((_REQUEST_ID_KEY, request_id.encode("latin-1")))
+                message["headers"] = headers
                 answer["status"] = message["status"]
-                answer["replayed"] = headers.get("Idempotent-Replayed") == "true"
+                answer["replayed"] = _REPLAYED in headers
             await send(message)
 
         try:

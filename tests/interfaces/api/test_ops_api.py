@@ -17,6 +17,8 @@ from application.system import System
 from interfaces.api.app import create_app
 from interfaces.api.observability import (
     JsonFormatter,
+    Metrics,
+    ObservabilityMiddleware,
     StderrHandler,
     access_log,
     json_line,
@@ -181,10 +183,32 @@ def test_each_app_keeps_its_own_metrics(
     assert "regledger_commands_total{" not in text
 
 
-def test_a_callers_request_id_is_echoed(api: Api) -> None:
+def test_a_callers_request_id_is_echoed_once(api: Api) -> None:
     response = api.client.get("/healthz", headers={"X-Request-ID": "trace-42"})
 
-    assert response.headers["X-Request-ID"] == "trace-42"
+    assert response.headers.get_list("X-Request-ID") == ["trace-42"]
+
+
+def test_the_request_id_replaces_one_the_response_carries() -> None:
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"x-request-id", b"from-inside"), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    app = ObservabilityMiddleware(answer, Metrics())
+
+    response = TestClient(app).get("/", headers={"X-Request-ID": "trace-43"})  # no lifespan
+
+    assert response.status_code == 204
+    assert response.headers.get_list("X-Request-ID") == ["trace-43"]
+
+
+def test_of_two_request_ids_the_first_is_kept(api: Api) -> None:
+    headers = [("X-Request-ID", "first-1"), ("x-request-id", "second-2")]
+
+    response = api.client.get("/healthz", headers=headers)
+
+    assert response.headers.get_list("X-Request-ID") == ["first-1"]
 
 
 @pytest.mark.parametrize("given", [None, "", "x" * 200, "bad id\twith spaces"])
