@@ -26,6 +26,9 @@ from interfaces.api.routes import access
 
 PATH = re.compile(r"^/v1/models/([0-9A-Fa-f-]{32,36})/access$")
 ASKED = ("jurisdiction", "user_class")
+# Gatekeepers ask the same few questions over and over: a query string's reading and a
+# model id's parse are kept, up to this many of each (then forgotten all at once).
+KEPT = 4096
 
 
 class AccessFastLane:
@@ -38,6 +41,8 @@ class AccessFastLane:
         self.route = next(
             r for r in access.router.routes if getattr(r, "name", "") == "model_access"
         )
+        self._segments: dict[bytes, tuple[str, str] | None] = {}
+        self._models: dict[str, UUID] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -54,10 +59,9 @@ class AccessFastLane:
     def _answer(self, scope: Scope, model: str) -> Any:
         if any(name == b"authorization" for name, _ in scope["headers"]):
             return None  # the route checks the token
-        asked = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        if len(asked) != 2 or tuple(sorted(name for name, _ in asked)) != ASKED:
+        segment = self._segment(scope["query_string"])
+        if segment is None:
             return None
-        values = dict(asked)
         state = scope["app"].state
         system = getattr(state, "system", None)
         if system is None:
@@ -66,12 +70,33 @@ class AccessFastLane:
         if not queries.local:
             return None
         try:
-            model_id = UUID(model)
-            decision = queries.access_decision_json(
-                model_id, values["user_class"], values["jurisdiction"]
-            )
+            decision = queries.access_decision_json(self._model(model), *segment)
         except Exception:  # noqa: BLE001
             # Bad input, an unknown model, a store error: the route meets the same and
             # answers with its problem document (the lane sits outside the error handlers).
             return None
         return access.decision_response(decision)
+
+    def _segment(self, query: bytes) -> tuple[str, str] | None:
+        """(user_class, jurisdiction) when the query string asks exactly those, else None."""
+        if query in self._segments:
+            return self._segments[query]
+        asked = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        segment = None
+        if len(asked) == 2 and tuple(sorted(name for name, _ in asked)) == ASKED:
+            values = dict(asked)
+            segment = (values["user_class"], values["jurisdiction"])
+        if len(self._segments) >= KEPT:
+            self._segments.clear()
+        self._segments[query] = segment
+        return segment
+
+    def _model(self, text: str) -> UUID:
+        """The model id in the path (ValueError when it is not one)."""
+        model_id = self._models.get(text)
+        if model_id is None:
+            model_id = UUID(text)
+            if len(self._models) >= KEPT:
+                self._models.clear()
+            self._models[text] = model_id
+        return model_id

@@ -9,6 +9,9 @@ import httpx
 import pytest
 
 from application.system import System
+from interfaces.api import fastlane
+from interfaces.api.fastlane import AccessFastLane
+from interfaces.api.observability import Metrics
 from tests.interfaces.api.conftest import Api, Case, bearer
 from tests.interfaces.api.test_ops_api import value
 
@@ -167,3 +170,39 @@ def test_an_unknown_model_is_404_from_the_lane_shape(api: Api, system: System) -
 
     assert response.status_code == 404
     assert response.json()["type"].endswith("not-found")
+
+
+def test_a_question_asked_again_gets_the_same_treatment(
+    api: Api, case: Case, system: System
+) -> None:
+    system.runner.catch_up()
+    before = lane_answers(api)
+    plain = {"user_class": "domestic", "jurisdiction": "US"}
+    other = {**plain, "unexpected": "x"}
+
+    answers = [get(api, case.fable, **asked) for asked in (plain, other, plain, other)]
+
+    assert [a.status_code for a in answers] == [200] * 4
+    assert answers[0].content == answers[2].content
+    expected = 2 if lane_expected(system) else 0  # the plain ones only, both times
+    assert lane_answers(api) - before == expected
+
+
+def test_the_lanes_memory_of_questions_and_ids_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fastlane, "KEPT", 3)
+    lane = AccessFastLane(None, Metrics())  # type: ignore[arg-type]
+    ids = [uuid.uuid4() for _ in range(5)]
+
+    segments = [lane._segment(f"user_class=u{i}&jurisdiction=J{i}".encode()) for i in range(5)]
+    parsed = [lane._model(str(i).upper()) for i in ids]
+
+    assert segments == [(f"u{i}", f"J{i}") for i in range(5)]
+    assert lane._segment(b"user_class=u&user_class=v") is None
+    assert lane._segment(b"jurisdiction=US&user_class=domestic") == ("domestic", "US")
+    assert parsed == ids
+    with pytest.raises(ValueError):
+        lane._model("not-a-uuid")
+    assert len(lane._segments) <= 3
+    assert len(lane._models) <= 3
