@@ -68,6 +68,10 @@ def json_line(
 
 
 _TEXT = encode_basestring  # a JSON string, as `_ENCODER` writes one (ensure_ascii=False)
+# What every request line says between its time and its request id.
+_REQUEST_LINE_MIDDLE = (
+    f'"level": "info", "logger": {_TEXT(access_log.name)}, "message": "request", "request_id": '
+)
 
 
 def request_line(
@@ -75,13 +79,13 @@ def request_line(
 ) -> str:
     """The request log's line, as `json_line` writes it, from a template (made per request).
 
-    The same text as `json_line(created, "info", "regledger.http", "request", request_id,
+    The same text as `json_line(created, "info", access_log.name, "request", request_id,
     [("method", method), ("route", route), ("path", path), ("status", status),
     ("duration_ms", ms)])`, with the JSON encoder's own string escaping.
     """
     return (
-        f'{{"time": "{datetime.fromtimestamp(created, UTC).isoformat()}", "level": "info", '
-        f'"logger": "regledger.http", "message": "request", "request_id": {_TEXT(request_id)}, '
+        f'{{"time": "{datetime.fromtimestamp(created, UTC).isoformat()}", '
+        f"{_REQUEST_LINE_MIDDLE}{_TEXT(request_id)}, "
         f'"method": {_TEXT(method)}, "route": {_TEXT(route)}, "path": {_TEXT(path)}, '
         f'"status": {int.__repr__(status)}, "duration_ms": {float.__repr__(ms)}}}'
     )
@@ -123,7 +127,7 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def write_line(self, text: str) -> None:
         """Write one formatted line as `emit` would, without a record to format."""
         with self.lock:  # type: ignore[union-attr]
-            stream = sys.stderr
+            stream = self.stream
             stream.write(text + self.terminator)
             stream.flush()
 
