@@ -178,7 +178,7 @@ class Database:
             statement = statement.replace("?", "%s").replace("BLOB", "BYTEA")
             statement = statement.replace(
                 "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"
-            )
+            ).replace(") WITHOUT ROWID", ")")
         return statement
 
     @contextmanager

@@ -28,10 +28,11 @@ EVERYONE = Scope.everyone()
 class AccessView(View):
     """Legal status, operational status and compliance per model and segment, over time."""
 
-    # The name carries the layout's version: a store kept by the first layout (one row per
-    # segment and interval) has no tracking record under this name, so the runner rebuilds
-    # the view from the log into tables of their own; the old layout's tables are dropped.
-    name = "view:access:v2"
+    # The name carries the layout's version: a store kept by an earlier layout (the first:
+    # one row per segment and interval; the second: the acts beside an index of their own)
+    # has no tracking record under this name, so the runner rebuilds the view from the log
+    # into tables of their own; the old layouts' tables are dropped.
+    name = "view:access:v3"
     tables = access_facts.TABLES
     cost = 5.0
 

@@ -8,7 +8,9 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from application.persistence.store import parse_url
+from application.projections import access_facts
 from application.projections.access import AccessView
+from application.projections.access_facts import MENTIONS as GRID
 from application.projections.base import View
 from application.projections.catalog import CatalogView
 from application.projections.history import TABLE as HISTORY
@@ -134,5 +136,53 @@ def test_a_store_kept_by_the_first_history_layout_is_rebuilt_into_the_current_on
         log = read_log(upgraded.app.db, state_decoder(upgraded.app.mapper), 0, end)
         assert [e.position for e in log] == list(range(1, end + 1))
         assert log[0].type == "Registered" and log[0].data["name"] == "Fable 5"
+    finally:
+        upgraded.close()
+
+
+def _decision(queries: Queries, model_id: str) -> dict[str, object]:
+    return queries.access_decision(model_id, "domestic", "US").model_dump(exclude={"at"})
+
+
+def test_a_store_kept_by_the_second_access_layout_is_rebuilt_into_the_current_one(
+    store_url, clock, tmp_path
+):
+    if store_url.startswith("memory://"):
+        pytest.skip("the in-memory store does not outlive its process")
+    story = System(parse_url(store_url), clock=clock)
+    tell(story, clock)
+    end = story.app.max_position()
+    queries = Queries.of(story)
+    models = [r["model_id"] for r in story.app.db.fetchall(f"SELECT model_id FROM {GRID}")]
+    before = {m: _decision(queries, m) for m in set(models)}
+    # What the second layout left behind: its tables (named without the version), full,
+    # tracked to the end under the second layout's name; nothing under the current one.
+    db = story.app.db
+    with db.transaction() as cur:
+        for table in access_facts.TABLES:
+            cur.execute(f"ALTER TABLE {table} RENAME TO {table.removesuffix('_v3')}")
+        cur.execute(
+            f"DELETE FROM {db.config.tracking_table} WHERE application_name = ?",
+            (AccessView.name,),
+        )
+        story.tracking._insert_tracking(cur.inner, Tracking("view:access:v2", end))  # noqa: SLF001
+    story.close()
+
+    upgraded = System(parse_url(store_url), clock=clock)
+    try:
+        upgraded.runner.catch_up()
+        access = [v for v in upgraded.views if v.name == AccessView.name]
+        assert view_digests(upgraded.app.db, access) == rebuilt_digests(
+            upgraded, tmp_path / "scratch.db", clock, [AccessView.name]
+        )
+        again = Queries.of(upgraded)
+        assert {m: _decision(again, m) for m in before} == before
+        left = upgraded.app.db.fetchall(
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_name LIKE ?"
+            if upgraded.app.db.is_postgres
+            else "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE ?",
+            ("regledger_access_%",),
+        )
+        assert sorted(r["name"] for r in left) == sorted(access_facts.TABLES)
     finally:
         upgraded.close()
