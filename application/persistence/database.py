@@ -28,6 +28,13 @@ DURABLE = "FULL"
 # SQLite's default: a commit that leaves more pages than this in the write-ahead log
 # copies them into the database file (a checkpoint) before it returns.
 AUTOCHECKPOINT = 1000
+# The words of a table's definition that PostgreSQL spells otherwise: only `create` needs
+# them, so no other statement pays for looking.
+POSTGRES_DDL = (
+    ("BLOB", "BYTEA"),
+    ("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"),
+    (") WITHOUT ROWID", ")"),
+)
 
 
 class _Checkpointer:
@@ -173,12 +180,9 @@ class Database:
         )
 
     def sql(self, statement: str) -> str:
-        """Translate placeholders and dialect words for the engine in use."""
+        """Translate placeholders for the engine in use (a table's words: `create`)."""
         if self.is_postgres:
-            statement = statement.replace("?", "%s").replace("BLOB", "BYTEA")
-            statement = statement.replace(
-                "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"
-            ).replace(") WITHOUT ROWID", ")")
+            return statement.replace("?", "%s")
         return statement
 
     @contextmanager
@@ -348,9 +352,12 @@ class Database:
             self.checkpointer.close()
 
     def create(self, statements: Sequence[str]) -> None:
-        """Create tables and indexes (idempotent statements)."""
+        """Create tables and indexes (idempotent statements, in SQLite's words)."""
         with self.transaction() as c:
             for statement in statements:
+                if self.is_postgres:
+                    for sqlite_words, postgres_words in POSTGRES_DDL:
+                        statement = statement.replace(sqlite_words, postgres_words)
                 c.execute(statement)
 
 

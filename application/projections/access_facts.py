@@ -14,7 +14,7 @@ the number of segments a statement reaches:
 On SQLite the acts are a `WITHOUT ROWID` table: the rows live in their key's own b-tree, so
 a rebuild writes each act into one b-tree instead of a table and its key's index (a
 rebuild of the view alone ran ≈3% faster, and the store is ≈13% smaller).
-PostgreSQL has no such clause, and keeps its tables as before (`Database.sql`).
+PostgreSQL has no such clause, and keeps its tables as before (`Database.create`).
 """
 
 from __future__ import annotations
