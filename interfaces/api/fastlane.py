@@ -14,7 +14,8 @@ logged under the route's own template.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 from uuid import UUID
 
@@ -26,6 +27,8 @@ from interfaces.api.routes import access
 
 PATH = re.compile(r"^/v1/models/([0-9A-Fa-f-]{32,36})/access$")
 ASKED = ("jurisdiction", "user_class")
+K = TypeVar("K")
+V = TypeVar("V")
 # Gatekeepers ask the same few questions over and over: a query string's reading and a
 # model id's parse are kept, up to this many of each (then forgotten all at once).
 KEPT = 4096
@@ -79,24 +82,30 @@ class AccessFastLane:
 
     def _segment(self, query: bytes) -> tuple[str, str] | None:
         """(user_class, jurisdiction) when the query string asks exactly those, else None."""
-        if query in self._segments:
-            return self._segments[query]
-        asked = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-        segment = None
-        if len(asked) == 2 and tuple(sorted(name for name, _ in asked)) == ASKED:
-            values = dict(asked)
-            segment = (values["user_class"], values["jurisdiction"])
-        if len(self._segments) >= KEPT:
-            self._segments.clear()
-        self._segments[query] = segment
-        return segment
+        return _kept(self._segments, query, _segment_of)
 
     def _model(self, text: str) -> UUID:
         """The model id in the path (ValueError when it is not one)."""
-        model_id = self._models.get(text)
-        if model_id is None:
-            model_id = UUID(text)
-            if len(self._models) >= KEPT:
-                self._models.clear()
-            self._models[text] = model_id
-        return model_id
+        return _kept(self._models, text, UUID)
+
+
+_MISSING: Any = object()
+
+
+def _kept(memo: dict[K, V], key: K, make: Callable[[K], V]) -> V:
+    """`make(key)`, kept in `memo` (emptied at once when it holds `KEPT`)."""
+    value = memo.get(key, _MISSING)
+    if value is _MISSING:
+        value = make(key)
+        if len(memo) >= KEPT:
+            memo.clear()
+        memo[key] = value
+    return value
+
+
+def _segment_of(query: bytes) -> tuple[str, str] | None:
+    asked = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    if len(asked) != 2 or tuple(sorted(name for name, _ in asked)) != ASKED:
+        return None
+    values = dict(asked)
+    return (values["user_class"], values["jurisdiction"])
