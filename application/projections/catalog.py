@@ -86,6 +86,7 @@ class CatalogView(View):
 
     def apply(self, cur: Cursor, items: Sequence[Item]) -> None:
         latest: dict[tuple[str, str], tuple[int, int]] = {}
+        inserted: dict[tuple[str, str], tuple[int, int]] = {}
         batch = _Batch(cur)
         for item in items:
             kind, name = topic_parts(item.topic)
@@ -94,12 +95,20 @@ class CatalogView(View):
                 handler(batch, item)
             table = _TABLES.get(kind)
             if table is not None:
-                latest[(table, item.aggregate_key)] = (item.version, item.position)
-        # Only the batch's last version of each record is ever visible: one update each.
+                key = (table, item.aggregate_key)
+                latest[key] = (item.version, item.position)
+                if handler in _CREATING:
+                    inserted[key] = latest[key]
+        # Only the batch's last version of each record is ever visible: one update each,
+        # none for a record whose row this batch inserted with its last version.
         for table in _TABLES.values():
             cur.executemany(
                 f"UPDATE {table} SET version=?, last_position=? WHERE id=?",
-                [(v, p, row_id) for (t, row_id), (v, p) in latest.items() if t == table],
+                [
+                    (v, p, row_id)
+                    for (t, row_id), (v, p) in latest.items()
+                    if t == table and inserted.get((t, row_id)) != (v, p)
+                ],
             )
 
 
@@ -343,3 +352,6 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Batch, Item], None]] = {
     ("appeal", "Withdrawn"): _setter(APPEALS, status="withdrawn"),
     ("appeal", "DeadlinePassed"): _deadline_passed,
 }
+
+# The handlers that insert a record's row, with the creating event's version and position.
+_CREATING = frozenset({_registered, _issued, _filed})
