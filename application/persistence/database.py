@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,18 @@ POSTGRES_DDL = (
     ("BLOB", "BYTEA"),
     ("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"),
     (") WITHOUT ROWID", ")"),
+)
+
+
+# A plain insert of one row of parameters, in the project's own words (see `bulk_insert`).
+_PLAIN_INSERT = re.compile(r"INSERT INTO (\w+)(?: \(([\w, ]+)\))? VALUES \((\?(?:, ?\?)*)\)")
+# Every column of every table in the connection's schema, in order, with its type's name.
+_COLUMNS = (
+    "SELECT c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS ty "
+    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND c.relkind = 'r' "
+    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
 )
 
 
@@ -178,6 +191,10 @@ class Database:
         self.checkpointer = (
             _Checkpointer(Path(config.sqlite_path).resolve().as_uri()) if self._file else None
         )
+        # PostgreSQL: each table's columns and types (read by `create`), and each plain
+        # insert's statement for many rows at once (`bulk_insert`), or None where it has none.
+        self._columns: dict[str, list[tuple[str, str]]] = {}
+        self._bulk: dict[str, str | None] = {}
 
     def sql(self, statement: str) -> str:
         """Translate placeholders for the engine in use (a table's words: `create`)."""
@@ -187,7 +204,12 @@ class Database:
 
     @contextmanager
     def transaction(
-        self, *, commit: bool = True, durable: bool = True, immediate: bool = False
+        self,
+        *,
+        commit: bool = True,
+        durable: bool = True,
+        immediate: bool = False,
+        pipelined: bool = False,
     ) -> Iterator[Cursor]:
         """A transaction; committed on success when `commit`, rolled back otherwise.
 
@@ -203,12 +225,22 @@ class Database:
         Nor does it checkpoint the write-ahead log on SQLite: a thread of the database's
         own does that after it (see `_Checkpointer`).
 
+        On PostgreSQL it is `synchronous_commit = off` for the transaction: its `COMMIT`
+        returns before the write-ahead log is flushed, which the next durable commit does.
+
         `immediate=True` takes SQLite's write lock at `BEGIN` (waiting for it as any
         write does), for a transaction that reads before it writes: a transaction that
         took its snapshot first could not write once another writer has committed.
+
+        `pipelined=True` runs a PostgreSQL write transaction in pipeline mode (see
+        `_postgres_write`); elsewhere it changes nothing.
         """
         if self.is_postgres and not commit:
             with self._postgres_read() as curs:
+                yield Cursor(self, curs)
+            return
+        if self.is_postgres and (pipelined or not durable):
+            with self._postgres_write(durable=durable, pipelined=pipelined) as curs:
                 yield Cursor(self, curs)
             return
         if self.is_postgres or not self._file or (durable and not immediate):
@@ -267,6 +299,43 @@ class Database:
                     conn.execute("COMMIT" if idle else "ROLLBACK", prepare=False)
                 raise
             conn.execute("COMMIT", prepare=False)
+
+    @contextmanager
+    def _postgres_write(self, *, durable: bool, pipelined: bool) -> Iterator[Any]:
+        """A PostgreSQL write transaction, asynchronously committed unless `durable`.
+
+        Pipelined, its statements (`BEGIN` and the setting among them) are sent together
+        when a result is first asked for, and the rest with `COMMIT` at its end: a caller
+        that sends its reads before fetching any of them, and its writes after, waits for
+        two round trips in all. An error surfaces when its statement's results arrive, at
+        the latest as the transaction ends, and the transaction is rolled back as ever.
+        """
+        assert isinstance(self.datastore, PostgresDatastore)
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() if pipelined else contextlib.nullcontext(),
+            conn.transaction(),
+        ):
+            curs = conn.cursor()
+            if not durable:
+                curs.execute("SET LOCAL synchronous_commit TO OFF", prepare=False)
+            yield curs
+
+    @contextmanager
+    def reads(self) -> Iterator[Cursor]:
+        """A cursor for reads each seeing what is committed when it runs (no snapshot).
+
+        On PostgreSQL the statements run on their own (autocommit), with no `BEGIN` and
+        `COMMIT` around them: at PostgreSQL's isolation level a transaction's reads each
+        see what is committed when they run anyway. On SQLite, a read transaction.
+        """
+        if not self.is_postgres:
+            with self.transaction(commit=False) as cur:
+                yield cur
+            return
+        assert isinstance(self.datastore, PostgresDatastore)
+        with self.datastore.get_connection() as conn:
+            yield Cursor(self, conn.cursor())
 
     def _postgres_single(self, statement: str, params: Sequence[Any], *, one: bool) -> Any:
         """Run one read-only statement on its own (autocommit): one round trip."""
@@ -359,6 +428,34 @@ class Database:
                     for sqlite_words, postgres_words in POSTGRES_DDL:
                         statement = statement.replace(sqlite_words, postgres_words)
                 c.execute(statement)
+        if self.is_postgres:
+            columns: dict[str, list[tuple[str, str]]] = {}
+            for row in self.fetchall(_COLUMNS):
+                columns.setdefault(row["t"], []).append((row["c"], row["ty"]))
+            self._columns, self._bulk = columns, {}
+
+    def bulk_insert(self, statement: str) -> str | None:
+        """PostgreSQL's statement inserting many rows of a plain insert at once, or None.
+
+        `INSERT INTO t [(a, b)] VALUES (?,?)` becomes `INSERT INTO t (a, b) SELECT * FROM
+        unnest(%s::ta[], %s::tb[])`, which takes one array per column: one statement for a
+        batch's rows, where `executemany` sends and the server runs one per row. Its text
+        does not depend on the number of rows, so the server prepares it once. Anything
+        else (another statement, a table `create` has not seen) has None.
+        """
+        if statement in self._bulk:
+            return self._bulk[statement]
+        bulk = None
+        match = _PLAIN_INSERT.fullmatch(statement.strip())
+        if match is not None and match[1] in self._columns:
+            table, named, marks = match.groups()
+            types = dict(self._columns[table])
+            names = [n.strip() for n in named.split(",")] if named else list(types)
+            if len(names) == marks.count("?") and all(n in types for n in names):
+                arrays = ", ".join(f"%s::{types[n]}[]" for n in names)
+                bulk = f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
+        self._bulk[statement] = bulk
+        return bulk
 
 
 class Cursor:

@@ -402,3 +402,50 @@ def test_a_restart_that_fails_after_the_commit_only_retires_its_connection() -> 
 
     assert conn.closed  # its busy timeout may be left short: no command gets it
     assert checkpointer.long  # asked again after the next checkpoint
+
+
+T_BULK = (
+    "CREATE TABLE IF NOT EXISTS t_bulk "
+    "(k TEXT PRIMARY KEY, n BIGINT, small INTEGER, b BLOB, note TEXT)"
+)
+BULK_ROWS = [
+    ("a", 1, 0, b"\x00\xff", None),
+    ('b "quoted", {braced}', 2**40, -3, b"", "back\\slash"),
+    ("c", None, None, b"\\x00", "NULL"),
+    ("dé ✓", -(2**40), 7, bytes(range(256)), ""),
+]
+
+
+def test_a_plain_insert_of_many_rows_has_one_statement_of_column_arrays_on_postgresql(
+    db: Database,
+) -> None:
+    db.create([T_BULK])
+    statement = "INSERT INTO t_bulk VALUES (?,?,?,?,?)"
+    named = "INSERT INTO t_bulk (note, k) VALUES (?, ?)"
+    if not db.is_postgres:
+        assert db.bulk_insert(statement) is None
+        return
+    bulk = db.bulk_insert(statement)
+    assert bulk == (
+        "INSERT INTO t_bulk (k, n, small, b, note) SELECT * FROM "
+        "unnest(%s::text[], %s::bigint[], %s::integer[], %s::bytea[], %s::text[])"
+    )
+    assert db.bulk_insert(named) == (
+        "INSERT INTO t_bulk (note, k) SELECT * FROM unnest(%s::text[], %s::text[])"
+    )
+    # Anything but a plain insert into a table it has seen keeps its rows one by one.
+    for other in (
+        "UPDATE t_bulk SET n=? WHERE k=?",
+        "INSERT INTO t_bulk VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+        "INSERT INTO t_bulk VALUES (?,?,?,?)",
+        "INSERT INTO t_bulk (k, nope) VALUES (?,?)",
+        "INSERT INTO t_unknown VALUES (?)",
+    ):
+        assert db.bulk_insert(other) is None, other
+
+    with db.transaction() as cur:
+        cur.inner.execute(bulk, [list(c) for c in zip(*BULK_ROWS, strict=True)])
+    with db.transaction(commit=False) as cur:
+        cur.execute("SELECT k, n, small, b, note FROM t_bulk ORDER BY k")
+        rows = [(r["k"], r["n"], r["small"], bytes(r["b"]), r["note"]) for r in cur.fetchall()]
+    assert rows == sorted(BULK_ROWS)

@@ -186,3 +186,41 @@ def test_a_store_kept_by_the_second_access_layout_is_rebuilt_into_the_current_on
         assert sorted(r["name"] for r in left) == sorted(access_facts.TABLES)
     finally:
         upgraded.close()
+
+
+def test_views_written_in_one_batch_equal_a_rebuild_made_row_by_row(
+    store_url, clock, tmp_path, monkeypatch
+):
+    """The whole log in one batch (on PostgreSQL its larger inserts go as column arrays,
+    `Database.bulk_insert`) leaves every view, the ledger's hashes included, as a SQLite
+    rebuild does, whose inserts go a row at a time."""
+    if store_url.startswith("memory://"):
+        pytest.skip("the in-memory store does not outlive its process")
+    story = System(parse_url(store_url), clock=clock)
+    try:
+        tell(story, clock, catch_up=False)
+        for n in range(20):  # enough rows for one statement to go in bulk
+            story.app.register_model(as_(ANTHROPIC), f"Haiku {n}", "small 'model', {\\\"x\\\"}")
+        bulk: list[str] = []
+        original = story.app.db.bulk_insert
+
+        def spy(statement: str) -> str | None:
+            made = original(statement)
+            if made is not None:
+                bulk.append(statement)
+            return made
+
+        monkeypatch.setattr(story.app.db, "bulk_insert", spy)
+        story.runner.batch_size = 10_000
+        assert story.runner.run_once() == story.app.max_position()
+        if story.app.db.is_postgres:
+            assert any(HISTORY in s for s in bulk)
+            assert any(GRID in s for s in bulk)
+            assert any("regledger_ledger_leaves" in s for s in bulk)
+            assert any("regledger_models" in s for s in bulk)
+        else:
+            assert bulk == []
+        live = view_digests(story.app.db, story.views)
+        assert rebuilt_digests(story, tmp_path / "scratch.db", clock) == live
+    finally:
+        story.close()
