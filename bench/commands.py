@@ -9,7 +9,7 @@ three see the same machine load, and reported as medians (with diagnostic ones b
 - `raw`: the raw library (no HTTP, no views) saving the same aggregate, a registered
   Model, one `save` each, on a store of the same kind with the same library settings;
 - `no_views` (diagnostic, SQLite): POST /v1/models through the real server on a store of
-  its own with its views' runner stopped, in the same rounds;
+  its own with its views' runner stopped, in the same rounds (runs half as long);
 - `stack_constant` and `one_hop` (diagnostics, SQLite): the real app's middleware and
   commands' dependency around a constant, and the real registration with one thread-pool
   hop, in the same rounds (runs half as long).
@@ -147,11 +147,12 @@ def measure(
 ) -> Report:
     """The three rates on one kind of store, `rounds` times interleaved; medians reported.
 
-    With `no_views_url`, a fourth rate in every round: the real server on a store of its
-    own with its views' runner stopped (`REGLEDGER_RUN_PROJECTIONS=false`), a diagnostic of
-    what keeping the views current beside the commands costs. With `stacked_url`, two more
-    in every round, half as long, on the real app with diagnostic routes
-    (`bench.bare.create_stacked_app`) on a store of its own: a constant behind the real
+    With `no_views_url`, a fourth rate in every round, in a run half as long: the real
+    server on a store of its own with its views' runner stopped
+    (`REGLEDGER_RUN_PROJECTIONS=false`), a diagnostic of what keeping the views current
+    beside the commands costs. With `stacked_url`, two more in every round, half as long,
+    on the real app with diagnostic routes (`bench.bare.create_stacked_app`) on a store of
+    its own: a constant behind the real
     middleware and the commands' dependency, and the real registration with
     authentication on the event loop and a single thread-pool hop.
     """
@@ -180,16 +181,15 @@ def measure(
                     server("interfaces.api.app:app_from_settings", no_views_env)
                 )
                 no_views = _Load(no_views_base, "/v1/models", provider_token(no_views_url))
-                measured.append(no_views)
             measured.append(bare)
-            diagnostics: list[_Load] = []
+            diagnostics: list[_Load] = [] if no_views is None else [no_views]
             if stacked_url is not None:
                 stacked_env = {**env, "REGLEDGER_DATABASE_URL": stacked_url}
                 stacked_base = servers.enter_context(
                     server("bench.bare:create_stacked_app", stacked_env)
                 )
                 stacked_token = provider_token(stacked_url)
-                diagnostics = [
+                diagnostics += [
                     _Load(stacked_base, "/bench/stack/models", stacked_token),
                     _Load(stacked_base, "/bench/stack/register", stacked_token),
                 ]
@@ -233,8 +233,8 @@ def measure(
             [n.p99_ms for n in no_views.runs]
         )
         report.figures[f"no_views_command_failures{suffix}"] = no_views.failures()
-    if diagnostics:
-        constant, one_hop = diagnostics
+    if stacked_url is not None:
+        constant, one_hop = diagnostics[-2:]
         report.ratios[f"one_hop_command_vs_stack_limit{suffix}"] = _vs_limit(
             one_hop.runs, bare.runs, raw
         )
