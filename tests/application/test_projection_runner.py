@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.persistence import IntegrityError
 
 from application.context import CommandContext
 from application.persistence.database import Cursor
 from application.persistence.store import parse_url
-from application.projections.runner import _lock_views
+from application.projections.base import Item, View
+from application.projections.history import HistoryView
+from application.projections.runner import BULK_ROWS, ProjectionRunner, _lock_views
 from application.system import System
 from domain.actor import Actor
 
@@ -149,10 +152,56 @@ def test_a_runner_leaves_a_batch_to_one_that_holds_any_of_its_views(store_url, c
         model = system.app.register_model(PROVIDER, "Fable 5", "frontier model")
         view = system.runner.views[-1]
         with system.app.db.transaction() as holder:  # another runner, writing that view
-            assert _lock_views(holder, [view])
+            assert _lock_views(holder, [view]).fetchone()["ok"]
             assert system.runner.run_once() == 0
             assert system.runner.overtakes == 1
         assert system.runner.run_once() == 1  # the lock gone with that transaction
         assert system.runner.position() == model.position
+    finally:
+        system.close()
+
+
+class _ClashingView(View):
+    """A view whose every batch writes one key twice: its rows clash among themselves."""
+
+    name = "view:test-clash"
+    tables = ("t_clash",)
+
+    def create_statements(self) -> list[str]:
+        return ["CREATE TABLE IF NOT EXISTS t_clash (k INTEGER PRIMARY KEY, position BIGINT)"]
+
+    def apply(self, cur: Cursor, items: Sequence[Item]) -> None:
+        cur.executemany("INSERT INTO t_clash VALUES (?,?)", [(1, i.position) for i in items])
+
+    def digest_queries(self) -> list[str]:
+        return ["SELECT * FROM t_clash ORDER BY k"]
+
+
+@pytest.mark.parametrize("events", [2, BULK_ROWS + 4])
+def test_a_batch_whose_rows_clash_writes_nothing_and_raises(store_url, clock, events: int):
+    """On PostgreSQL the rows, the tracking records and `COMMIT` go in one pipeline (the
+    clashing insert row by row with 2 events, as one statement of arrays with 20): the
+    clash fails the whole batch, and nothing of it is kept."""
+    system = System(parse_url(store_url), clock=clock)
+    try:
+        for n in range(events):
+            system.app.register_model(PROVIDER, f"Fable {n}", "frontier model")
+        views = [HistoryView(), _ClashingView()]
+        runner = ProjectionRunner(
+            system.app.recorder, system.app.mapper, system.app.db, system.tracking, views
+        )
+        with pytest.raises(IntegrityError):
+            runner.run_once()
+        assert runner.positions() == {view.name: 0 for view in views}
+        assert system.app.db.fetchall("SELECT k FROM t_clash") == []
+        assert _history_positions(system) == []
+        # The connection serves again: a runner of the history view alone applies it all.
+        assert (
+            ProjectionRunner(
+                system.app.recorder, system.app.mapper, system.app.db, system.tracking, views[:1]
+            ).catch_up()
+            == events
+        )
+        assert len(_history_positions(system)) == events
     finally:
         system.close()
