@@ -6,7 +6,7 @@ import itertools
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -64,12 +64,20 @@ class WriteLoad:
         for t in self.threads:
             t.start()
 
-    def wait_for_acks(self, count: int, timeout: float) -> int:
-        """Block until `count` commands were acknowledged (or timeout); how many were."""
+    def wait_for_acks(self, count: int, timeout: float, kinds: Collection[str] = ()) -> int:
+        """Block until `count` commands, among them one of each of `kinds`, were acknowledged
+        (or timeout); how many were."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.acks) < count:
+        while time.monotonic() < deadline and (
+            len(self.acks) < count or not set(kinds) <= self.kinds()
+        ):
             time.sleep(0.02)
         return len(self.acks)
+
+    def kinds(self) -> set[str]:
+        """The kinds of command acknowledged so far."""
+        with self.lock:
+            return {a.command for a in self.acks}
 
     def stop(self) -> None:
         """Ask every thread to stop and wait for them."""
