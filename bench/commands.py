@@ -169,7 +169,7 @@ def measure(
             bare_base = servers.enter_context(server("bench.bare:create_bare_app", env))
             http = _Load(real_base, "/v1/models", token)
             bare = _Load(bare_base, "/bare/models", token)
-            measured = [http]
+            measured = [http, bare]
             no_views: _Load | None = None
             if no_views_url is not None:
                 no_views_env = {
@@ -181,18 +181,18 @@ def measure(
                     server("interfaces.api.app:app_from_settings", no_views_env)
                 )
                 no_views = _Load(no_views_base, "/v1/models", provider_token(no_views_url))
-            measured.append(bare)
-            diagnostics: list[_Load] = [] if no_views is None else [no_views]
+            stacked: list[_Load] = []
             if stacked_url is not None:
                 stacked_env = {**env, "REGLEDGER_DATABASE_URL": stacked_url}
                 stacked_base = servers.enter_context(
                     server("bench.bare:create_stacked_app", stacked_env)
                 )
                 stacked_token = provider_token(stacked_url)
-                diagnostics += [
+                stacked = [
                     _Load(stacked_base, "/bench/stack/models", stacked_token),
                     _Load(stacked_base, "/bench/stack/register", stacked_token),
                 ]
+            diagnostics = [*([] if no_views is None else [no_views]), *stacked]
             for load in [*measured, *diagnostics]:
                 load.warm()
             raw_save_rate(raw_app, 0.5)
@@ -233,8 +233,8 @@ def measure(
             [n.p99_ms for n in no_views.runs]
         )
         report.figures[f"no_views_command_failures{suffix}"] = no_views.failures()
-    if stacked_url is not None:
-        constant, one_hop = diagnostics[-2:]
+    if stacked:
+        constant, one_hop = stacked
         report.ratios[f"one_hop_command_vs_stack_limit{suffix}"] = _vs_limit(
             one_hop.runs, bare.runs, raw
         )

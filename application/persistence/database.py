@@ -239,11 +239,11 @@ class Database:
             with self._postgres_read() as curs:
                 yield Cursor(self, curs)
             return
-        if self.is_postgres and (pipelined or not durable):
+        if self.is_postgres:
             with self._postgres_write(durable=durable, pipelined=pipelined) as curs:
                 yield Cursor(self, curs)
             return
-        if self.is_postgres or not self._file or (durable and not immediate):
+        if not self._file or (durable and not immediate):
             with self.datastore.transaction(commit=commit) as curs:
                 yield Cursor(self, curs)
             return
@@ -302,7 +302,8 @@ class Database:
 
     @contextmanager
     def _postgres_write(self, *, durable: bool, pipelined: bool) -> Iterator[Any]:
-        """A PostgreSQL write transaction, asynchronously committed unless `durable`.
+        """A PostgreSQL write transaction (as the library's own), asynchronously committed
+        unless `durable`.
 
         Pipelined, its statements (`BEGIN` and the setting among them) are sent together
         when a result is first asked for, and the rest with `COMMIT` at its end: a caller
