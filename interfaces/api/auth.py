@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from application.principals import Principal, PrincipalStore
 from application.service import Regledger
 from application.system import System
-from interfaces.api.errors import Unauthenticated
+from interfaces.api.errors import UNKNOWN_TOKEN, Unauthenticated
 
 NEEDS_TOKEN = "this command needs 'Authorization: Bearer <token>'"
 # The one HTTP bearer scheme every bearer dependency declares: OpenAPI holds a scheme once
@@ -32,20 +32,28 @@ class BearerPrincipal(HTTPBearer):
     """
 
     async def __call__(self, request: Request) -> Principal | None:  # type: ignore[override]
-        header = request.headers.get("authorization")
-        if header is None:
+        token = bearer_token(request)
+        if token is None:
             return None
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
         principals: PrincipalStore = request.app.state.principals
         if principals.local:
-            principal = principals.authenticate(token.strip())  # a thread hop costs more
+            principal = principals.authenticate(token)  # a thread hop costs more
         else:
-            principal = await run_in_threadpool(principals.authenticate, token.strip())
+            principal = await run_in_threadpool(principals.authenticate, token)
         if principal is None:
-            raise Unauthenticated("the bearer token is unknown or revoked")
+            raise Unauthenticated(UNKNOWN_TOKEN)
         return principal
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of `Authorization: Bearer <token>`, None without the header; else refused."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
 
 
 bearer = BearerPrincipal(**BEARER_SCHEME)

@@ -14,12 +14,14 @@ from pydantic import StringConstraints, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from application.context import CommandContext, CommandResult, Idempotency
-from application.principals import Principal
+from application.principals import Principal, PrincipalStore
 from application.service import IdempotentReplay, Regledger
 from domain.errors import DomainError
-from interfaces.api.auth import BEARER_SCHEME, NEEDS_TOKEN, BearerPrincipal
+from interfaces.api.auth import BEARER_SCHEME, NEEDS_TOKEN, BearerPrincipal, bearer_token
 from interfaces.api.errors import (
     HEADER_ERRORS,
+    PENDING_TOKEN,
+    UNKNOWN_TOKEN,
     IdempotencyKeyReused,
     Unauthenticated,
     header_errors,
@@ -48,21 +50,37 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 class Invocation:
-    """One command call: the caller, its preconditions and its idempotency key."""
+    """One command call: the caller, its preconditions and its idempotency key.
+
+    The caller is `principal`, or, where the token lookup is left to the command's own
+    thread-pool hop (a store that is not local), the `token` that `run` looks up first.
+    """
 
     def __init__(
         self,
         request: Request,
         app: Regledger,
-        principal: Principal,
+        principal: Principal | str,
         if_match: str | None,
         idempotency_key: str | None,
     ) -> None:
         self.request = request
         self.app = app
-        self.principal = principal
+        self._caller = principal
         self.expected_version = expected_version(if_match)
         self.idempotency_key = idempotency_key
+
+    @property
+    def principal(self) -> Principal:
+        """The calling principal; a pending token is looked up (in the caller's thread)."""
+        if isinstance(self._caller, str):
+            self.request.scope.pop(PENDING_TOKEN, None)
+            principals: PrincipalStore = self.request.app.state.principals
+            principal = principals.authenticate(self._caller)
+            if principal is None:
+                raise Unauthenticated(UNKNOWN_TOKEN)
+            self._caller = principal
+        return self._caller
 
     def context(self, body: CommandBody) -> CommandContext:
         """The application's view of this call."""
@@ -80,8 +98,9 @@ class Invocation:
 
     def run(self, body: CommandBody, call: Call, created: str | None = None) -> JSONResponse:
         """Run the command; `created` is the collection path of a newly created record."""
+        context = self.context(body)  # the caller first: an unknown token is refused here
         try:
-            result = self._attempt(self.context(body), call)
+            result = self._attempt(context, call)
         except IdempotentReplay as replay:
             if replay.conflicting or replay.result is None:
                 raise IdempotencyKeyReused(
@@ -182,24 +201,38 @@ class CommandCaller(BearerPrincipal):
     """Everything a command needs besides its body: the caller and the command's headers.
 
     One dependency per request, run on the event loop. The bearer token is required (401
-    without it, whatever else is wrong). Bad `If-Match` or `Idempotency-Key` values are
-    kept in the request's scope rather than raised here, so that FastAPI still validates
-    the body: the 422 then lists the headers' errors and the body's together, as it did
-    when the headers were declared parameters (see `header_errors`); with a valid body,
-    `Invocation.submit` refuses the headers before anything runs.
+    without it, whatever else is wrong). On a local store the token is looked up here; on
+    any other the lookup waits for the command's own thread-pool hop (`Invocation.run`),
+    one hop and no round trip more per command, and the token is kept in the request's
+    scope meanwhile, so that a request refused as invalid is still refused first as
+    unauthenticated when its token is unknown or revoked (see `errors`). Bad `If-Match` or
+    `Idempotency-Key` values are kept in the request's scope rather than raised here, so
+    that FastAPI still validates the body: the 422 then lists the headers' errors and the
+    body's together, as it did when the headers were declared parameters (see
+    `header_errors`); with a valid body, `Invocation.submit` refuses the headers before
+    anything runs.
     """
 
     async def __call__(self, request: Request) -> Invocation:  # type: ignore[override]
-        principal = await super().__call__(request)
-        if principal is None:
+        token = bearer_token(request)
+        if token is None:
             raise Unauthenticated(NEEDS_TOKEN)
+        principals: PrincipalStore = request.app.state.principals
+        caller: Principal | str = token
+        if principals.local:
+            principal = principals.authenticate(token)
+            if principal is None:
+                raise Unauthenticated(UNKNOWN_TOKEN)
+            caller = principal
+        else:
+            request.scope[PENDING_TOKEN] = token
         errors: list[Any] = []
         if_match = IF_MATCH.read(request, errors)
         idempotency_key = IDEMPOTENCY_KEY.read(request, errors)
         if errors:
             request.scope[HEADER_ERRORS] = errors
         app: Regledger = request.app.state.system.app
-        return Invocation(request, app, principal, if_match, idempotency_key)
+        return Invocation(request, app, caller, if_match, idempotency_key)
 
 
 caller = CommandCaller(**BEARER_SCHEME)

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.projections.runner import ProjectionTimeoutError
@@ -66,6 +67,9 @@ class ApiError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.field = field
+
+
+UNKNOWN_TOKEN = "the bearer token is unknown or revoked"
 
 
 class Unauthenticated(ApiError):
@@ -162,8 +166,20 @@ def header_errors(scope: MutableMapping[str, Any]) -> list[Any]:
     return scope.pop(HEADER_ERRORS, None) or []
 
 
+# Where a command's dependency leaves a bearer token it has not looked up yet: on a store
+# that is not local the lookup runs in the command's own thread-pool hop (see `commands`).
+PENDING_TOKEN = "regledger.pending_token"
+
+
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError | ValidationError)
+    # An unknown or revoked token is refused whatever else is wrong with the request, as
+    # when the token is looked up before the body is validated.
+    token = request.scope.pop(PENDING_TOKEN, None)
+    if token is not None:
+        principals = request.app.state.principals
+        if await run_in_threadpool(principals.authenticate, token) is None:
+            return await _api_error(request, Unauthenticated(UNKNOWN_TOKEN))
     # A command's bad headers come first, as when they were declared parameters.
     return _validation_problem(request, [*header_errors(request.scope), *exc.errors()])
 

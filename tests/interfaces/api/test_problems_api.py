@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import anyio.to_thread
 import httpx
 import pytest
 
@@ -158,6 +160,65 @@ def test_a_revoked_token_is_refused_at_once(api: Api, principals: PrincipalStore
     response = api.post("/v1/models", {"name": "Fable 5", "description": ""}, token)
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ({"name": "Fable 5", "colour": "red"}, {}),
+        ({"name": "Fable 5", "description": ""}, {"If-Match": "three"}),
+        ({"name": "Fable 5", "description": ""}, {"Idempotency-Key": ""}),
+    ],
+    ids=["bad body", "bad If-Match", "bad Idempotency-Key"],
+)
+@pytest.mark.parametrize("kind", ["unknown", "revoked"])
+def test_an_unknown_or_revoked_token_is_refused_before_the_request_is_validated(
+    api: Api,
+    system: System,
+    principals: PrincipalStore,
+    kind: str,
+    body: dict[str, str],
+    headers: dict[str, str],
+) -> None:
+    token = "rl_not-a-real-token"
+    if kind == "revoked":
+        principal, token = principals.add("anthropic", "provider")
+        principals.revoke(principal.id)
+    before = system.app.recorder.max_notification_id()
+
+    response = api.post("/v1/models", body, token, **headers)
+
+    assert response.status_code == 401
+    assert response.json()["rule"] == "unauthenticated"
+    assert response.json()["detail"] == "the bearer token is unknown or revoked"
+    assert system.app.recorder.max_notification_id() == before
+
+
+def test_a_valid_token_with_a_bad_body_gets_the_validation_problem(api: Api) -> None:
+    response = api.post("/v1/models", {"name": "Fable 5", "colour": "red"}, api.tokens.anthropic)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "colour"
+
+
+def test_a_command_makes_one_thread_pool_hop_whatever_the_store(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(func, "func", func).__qualname__)  # the work, out of its partial
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+
+    created = api.ok("/v1/models", {"name": "Fable 5", "description": ""}, api.tokens.anthropic)
+
+    assert created["version"] == 1
+    # On a local store the token lookup is one indexed read on the event loop; on any
+    # other it is made in the command's own hop rather than in one of its own.
+    assert hops == ["Invocation.run"]
 
 
 def test_text_that_cannot_be_stored_is_refused_with_422(api: Api) -> None:
