@@ -8,6 +8,7 @@ from typing import Any
 import anyio.to_thread
 import httpx
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from application.principals import PrincipalStore
 from application.system import System
@@ -192,6 +193,27 @@ def test_an_unknown_or_revoked_token_is_refused_before_the_request_is_validated(
     assert response.json()["rule"] == "unauthenticated"
     assert response.json()["detail"] == "the bearer token is unknown or revoked"
     assert system.app.recorder.max_notification_id() == before
+
+
+def test_a_store_that_fails_the_pending_token_lookup_of_an_invalid_request_is_a_503(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The token of a command on a store that is not local is looked up late; when the
+    # request is refused as invalid, the refusal's handler looks it up, and a store that
+    # does not answer then is a 503 like anywhere else, not a 500.
+    store = api.client.app.state.principals  # type: ignore[attr-defined]
+
+    def unavailable(token: str) -> None:
+        raise OperationalError("the store did not answer")
+
+    monkeypatch.setattr(store, "local", False)
+    monkeypatch.setattr(store, "authenticate", unavailable)
+
+    response = api.post("/v1/models", {"name": "Fable 5", "colour": "red"}, api.tokens.anthropic)
+
+    assert response.status_code == 503
+    assert response.json()["rule"] == "store-unavailable"
+    assert response.headers["Retry-After"] == "1"
 
 
 def test_a_valid_token_with_a_bad_body_gets_the_validation_problem(api: Api) -> None:
