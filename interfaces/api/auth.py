@@ -37,12 +37,16 @@ class BearerPrincipal(HTTPBearer):
             return None
         principals: PrincipalStore = request.app.state.principals
         if principals.local:
-            principal = principals.authenticate(token)  # a thread hop costs more
-        else:
-            principal = await run_in_threadpool(principals.authenticate, token)
-        if principal is None:
-            raise Unauthenticated(UNKNOWN_TOKEN)
-        return principal
+            return authenticated(principals, token)  # a thread hop costs more
+        return await run_in_threadpool(authenticated, principals, token)
+
+
+def authenticated(principals: PrincipalStore, token: str) -> Principal:
+    """The active principal holding `token`; an unknown or revoked token is refused."""
+    principal = principals.authenticate(token)
+    if principal is None:
+        raise Unauthenticated(UNKNOWN_TOKEN)
+    return principal
 
 
 def bearer_token(request: Request) -> str | None:

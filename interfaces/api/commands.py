@@ -17,11 +17,16 @@ from application.context import CommandContext, CommandResult, Idempotency
 from application.principals import Principal, PrincipalStore
 from application.service import IdempotentReplay, Regledger
 from domain.errors import DomainError
-from interfaces.api.auth import BEARER_SCHEME, NEEDS_TOKEN, BearerPrincipal, bearer_token
+from interfaces.api.auth import (
+    BEARER_SCHEME,
+    NEEDS_TOKEN,
+    BearerPrincipal,
+    authenticated,
+    bearer_token,
+)
 from interfaces.api.errors import (
     HEADER_ERRORS,
     PENDING_TOKEN,
-    UNKNOWN_TOKEN,
     IdempotencyKeyReused,
     Unauthenticated,
     header_errors,
@@ -75,11 +80,7 @@ class Invocation:
         """The calling principal; a pending token is looked up (in the caller's thread)."""
         if isinstance(self._caller, str):
             self.request.scope.pop(PENDING_TOKEN, None)
-            principals: PrincipalStore = self.request.app.state.principals
-            principal = principals.authenticate(self._caller)
-            if principal is None:
-                raise Unauthenticated(UNKNOWN_TOKEN)
-            self._caller = principal
+            self._caller = authenticated(self.request.app.state.principals, self._caller)
         return self._caller
 
     def context(self, body: CommandBody) -> CommandContext:
@@ -220,10 +221,7 @@ class CommandCaller(BearerPrincipal):
         principals: PrincipalStore = request.app.state.principals
         caller: Principal | str = token
         if principals.local:
-            principal = principals.authenticate(token)
-            if principal is None:
-                raise Unauthenticated(UNKNOWN_TOKEN)
-            caller = principal
+            caller = authenticated(principals, token)
         else:
             request.scope[PENDING_TOKEN] = token
         errors: list[Any] = []
