@@ -19,7 +19,16 @@ from pathlib import Path
 
 import httpx
 
-UVICORN_ARGS = ("--no-access-log", "--log-level", "warning", "--workers", "1")
+# As `regledger serve` runs the API: one process, the httptools parser, no access log.
+UVICORN_ARGS = (
+    "--no-access-log",
+    "--log-level",
+    "warning",
+    "--workers",
+    "1",
+    "--http",
+    "httptools",
+)
 
 
 class BenchError(RuntimeError):

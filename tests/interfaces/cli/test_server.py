@@ -137,6 +137,25 @@ def test_serve_binds_where_asked_and_answers(url: str, tmp_path: Path) -> None:
         proc.wait(timeout=15)
 
 
+def test_serve_runs_uvicorn_on_the_c_parser(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from uvicorn.config import HTTP_PROTOCOLS
+    from uvicorn.importer import import_from_string
+
+    asked: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: asked.update(kwargs, app=app))
+
+    result = runner.invoke(cli, ["serve", "--port", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert asked["app"] == "interfaces.api.app:app_from_settings"
+    assert asked["http"] == "httptools"
+    assert asked["access_log"] is False
+    # The parser is installed with the project: uvicorn can load its protocol.
+    protocol = import_from_string(HTTP_PROTOCOLS["httptools"])
+    assert protocol.__name__ == "HttpToolsProtocol"
+
+
 @pytest.mark.parametrize("command", [["serve"], ["worker", "--once"], ["status", "x"]])
 def test_an_unsupported_database_url_fails_with_one_clear_line(
     command: list[str], monkeypatch: pytest.MonkeyPatch
