@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-# As `regledger serve` runs the API: one process, the httptools parser, no access log.
+# As `regledger serve` runs the API: one process, its protocol on httptools, no access log.
 UVICORN_ARGS = (
     "--no-access-log",
     "--log-level",
@@ -27,7 +27,7 @@ UVICORN_ARGS = (
     "--workers",
     "1",
     "--http",
-    "httptools",
+    "interfaces.api.protocol:HttpProtocol",
 )
 
 

@@ -12,9 +12,9 @@ from interfaces.cli.common import err, fail, open_system, settings
 
 # Named, not imported: the command line and the HTTP API stay independent modules.
 APP_FACTORY = "interfaces.api.app:app_from_settings"
-# uvicorn's HTTP/1.1 implementation on the C parser, not the pure-Python h11 (see
-# docs/decisions.md): about twice the requests a second on one core.
-HTTP_PARSER = "httptools"
+# uvicorn's HTTP/1.1 implementation on the C parser (httptools), not the pure-Python h11,
+# writing each answer in one piece (see `interfaces.api.protocol` and docs/decisions.md).
+HTTP_PROTOCOL = "interfaces.api.protocol:HttpProtocol"
 
 
 def serve(
@@ -32,7 +32,7 @@ def serve(
         port=port if port is not None else conf.port,
         log_level=conf.log_level.lower(),
         access_log=False,  # the API writes its own JSON request log
-        http=HTTP_PARSER,
+        http=HTTP_PROTOCOL,
     )
 
 
