@@ -258,8 +258,18 @@ def _vs_limit(runs: list[Any], bare: list[Any], raw: list[float]) -> float:
     )
 
 
-def run(workdir: Path, seconds: float, rounds: int, database_url: str | None = None) -> Report:
-    """SQLite always; PostgreSQL too when `database_url` names a PostgreSQL server."""
+def run(
+    workdir: Path,
+    seconds: float,
+    rounds: int,
+    database_url: str | None = None,
+    diagnostics: bool = True,
+) -> Report:
+    """SQLite always; PostgreSQL too when `database_url` names a PostgreSQL server.
+
+    The server with its views stopped runs in every round; the routes of `bench.bare`'s
+    stacked app (a constant behind the middleware, one hop) only with `diagnostics`.
+    """
     report = measure(
         f"sqlite:///{workdir}/commands.db",
         f"sqlite:///{workdir}/raw-saves.db",
@@ -267,7 +277,7 @@ def run(workdir: Path, seconds: float, rounds: int, database_url: str | None = N
         seconds,
         rounds,
         no_views_url=f"sqlite:///{workdir}/commands-no-views.db",
-        stacked_url=f"sqlite:///{workdir}/commands-diagnosis.db",
+        stacked_url=f"sqlite:///{workdir}/commands-diagnosis.db" if diagnostics else None,
     )
     if database_url and database_url.startswith(("postgresql://", "postgres://")):
         with postgres_databases(database_url, 2) as (url, raw_url):

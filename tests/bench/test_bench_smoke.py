@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from application.projections.access import AccessView
-from bench import rebuild
+from bench import access, commands, rebuild
 from bench.__main__ import GROUPS, QUICK, Mode, histories, history_report, run, table
 from bench.harness import BenchError, machine
 from bench.history import events_store, probe_case
@@ -81,6 +81,38 @@ def test_a_mode_without_the_one_process_diagnostic_skips_only_that_rebuild(tmp_p
     assert report.ratios["access_view_alone_vs_raw_decode"] > 0
     assert not (tmp_path / "views-one.db").exists()
     assert QUICK.one_process is False  # so that a quick run stays under three minutes
+
+
+def test_a_mode_without_diagnostics_measures_every_target_and_only_the_no_views_diagnostic(
+    tmp_path, wrk_installed
+):
+    lean = Mode(
+        "lean",
+        seconds=1,
+        rounds=1,
+        sizes=(300,),
+        questions=20,
+        one_process=False,
+        diagnostics=False,
+    )
+
+    report = history_report(histories(tmp_path, lean), lean, {"rebuild"})
+    report.merge(access.run(tmp_path, lean.seconds, lean.rounds, lean.diagnostics))
+    report.merge(commands.run(tmp_path, lean.seconds, lean.rounds, None, lean.diagnostics))
+
+    assert set(report.ratios) == {
+        "rebuild_vs_raw_decode",
+        "access_check_vs_bare_endpoint",
+        "http_command_vs_stack_limit",
+        "http_command_vs_raw_save",
+        "no_views_command_vs_stack_limit",
+    }
+    assert all(math.isfinite(v) and v > 0 for v in report.ratios.values())
+    assert not (tmp_path / "views-access.db").exists()
+    assert not (tmp_path / "commands-diagnosis.db").exists()
+    assert report.figures["access_check_failures"] == 0
+    assert report.figures["no_views_command_failures"] == 0
+    assert QUICK.diagnostics is False  # so that a quick run stays under three minutes
 
 
 def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk_installed):
