@@ -154,8 +154,18 @@ def test_an_answer_leaves_the_protocol_in_one_write() -> None:
 
 
 async def _ticking(scope: Any, receive: Any, send: Any) -> None:
-    """A stream of three chunks 0.3 s apart; or a 4 MB answer that closes the connection."""
+    """A stream of three chunks 0.3 s apart; a 4 MB answer that closes the connection; or
+    the request's body echoed."""
     if scope["type"] != "http":
+        return
+    if scope["path"] == "/echo":
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        headers = [(b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
         return
     await receive()
     if scope["path"] == "/big":
@@ -219,3 +229,21 @@ def test_a_large_answer_that_closes_the_connection_arrives_whole(served: int) ->
     head, body = received.split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 200 OK")
     assert body == bytes(range(256)) * 16384
+
+
+def test_a_client_expecting_100_continue_gets_it_before_it_sends_the_body(served: int) -> None:
+    body = b'{"name": "Fable 5"}'
+    with socket.create_connection(("127.0.0.1", served), timeout=5) as conn:
+        conn.sendall(
+            b"POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            interim += conn.recv(4096)  # the server must send it unprompted
+        assert interim.startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        conn.sendall(body)
+        received = interim[len(b"HTTP/1.1 100 Continue\r\n\r\n") :]
+        while not received.endswith(body):
+            received += conn.recv(4096)
+    assert received.startswith(b"HTTP/1.1 200 OK")
