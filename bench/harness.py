@@ -19,7 +19,10 @@ from pathlib import Path
 
 import httpx
 
-# As `regledger serve` runs the API: one process, its protocol on httptools, no access log.
+from interfaces.cli.server import HTTP_PROTOCOL
+
+# As `regledger serve` runs the API: one process, its HTTP protocol (the same name, so the
+# two cannot drift apart), no access log.
 UVICORN_ARGS = (
     "--no-access-log",
     "--log-level",
@@ -27,7 +30,7 @@ UVICORN_ARGS = (
     "--workers",
     "1",
     "--http",
-    "interfaces.api.protocol:HttpProtocol",
+    HTTP_PROTOCOL,
 )
 
 
