@@ -267,8 +267,9 @@ def run(
 ) -> Report:
     """SQLite always; PostgreSQL too when `database_url` names a PostgreSQL server.
 
-    The server with its views stopped runs in every round; the routes of `bench.bare`'s
-    stacked app (a constant behind the middleware, one hop) only with `diagnostics`.
+    On SQLite the server with its views stopped runs in every round; the routes of
+    `bench.bare`'s stacked app (a constant behind the middleware, one hop) only with
+    `diagnostics`. On PostgreSQL see `postgres_report`.
     """
     report = measure(
         f"sqlite:///{workdir}/commands.db",
@@ -280,6 +281,27 @@ def run(
         stacked_url=f"sqlite:///{workdir}/commands-diagnosis.db" if diagnostics else None,
     )
     if database_url and database_url.startswith(("postgresql://", "postgres://")):
-        with postgres_databases(database_url, 2) as (url, raw_url):
-            report.merge(measure(url, raw_url, workdir, seconds, rounds, "@postgres"))
+        report.merge(postgres_report(database_url, workdir, seconds, rounds, diagnostics))
     return report
+
+
+def postgres_report(
+    admin_url: str, workdir: Path, seconds: float, rounds: int, diagnostics: bool = True
+) -> Report:
+    """The commands on fresh databases of the PostgreSQL server of `admin_url` ("@postgres").
+
+    With `diagnostics`, the server with its views stopped runs in every round too, on a
+    database of its own: what keeping the views current costs the commands there, where the
+    views' work lands on the database server as well as on the interpreter.
+    """
+    with postgres_databases(admin_url, 3 if diagnostics else 2) as urls:
+        url, raw_url, *no_views = urls
+        return measure(
+            url,
+            raw_url,
+            workdir,
+            seconds,
+            rounds,
+            "@postgres",
+            no_views_url=no_views[0] if no_views else None,
+        )

@@ -14,6 +14,7 @@ from bench import access, commands, rebuild
 from bench.__main__ import GROUPS, QUICK, Mode, histories, history_report, run, table
 from bench.harness import BenchError, machine
 from bench.history import events_store, probe_case
+from tests.conftest import PG_ADMIN_URL, STORES
 
 TINY = Mode("smoke", seconds=1, rounds=1, sizes=(300, 600), questions=20)
 
@@ -113,6 +114,28 @@ def test_a_mode_without_diagnostics_measures_every_target_and_only_the_no_views_
     assert report.figures["access_check_failures"] == 0
     assert report.figures["no_views_command_failures"] == 0
     assert QUICK.diagnostics is False  # so that a quick run stays under three minutes
+
+
+@pytest.mark.skipif("postgres" not in STORES, reason="the PostgreSQL store is not under test")
+def test_on_postgresql_the_server_without_views_runs_with_the_diagnostics_only(
+    tmp_path, wrk_installed
+):
+    full = commands.postgres_report(PG_ADMIN_URL, tmp_path / "full", 1, 1, diagnostics=True)
+    lean = commands.postgres_report(PG_ADMIN_URL, tmp_path / "lean", 1, 1, diagnostics=False)
+
+    assert set(full.ratios) == {
+        "http_command_vs_stack_limit@postgres",
+        "http_command_vs_raw_save@postgres",
+        "no_views_command_vs_stack_limit@postgres",
+    }
+    assert all(math.isfinite(v) and v > 0 for v in full.ratios.values())
+    assert full.figures["no_views_command_failures@postgres"] == 0
+    assert full.figures["http_command_failures@postgres"] == 0
+    assert set(lean.ratios) == {
+        "http_command_vs_stack_limit@postgres",
+        "http_command_vs_raw_save@postgres",
+    }
+    assert set(full.targets) == set(lean.targets) == {"http_command_vs_stack_limit@postgres"}
 
 
 def test_the_whole_harness_reports_positive_ratios_and_its_targets(tmp_path, wrk_installed):
