@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.actor import Actor
 from domain.events import aware
+
+if TYPE_CHECKING:
+    from application.persistence.recorders import CallerCheck
 
 Clock = Callable[[], datetime]
 
@@ -36,6 +39,9 @@ class CommandContext:
     expected_version: int | None = None
     idempotency: Idempotency | None = None
     principal_id: str = ""
+    # The caller's token, to be found still active where the command is recorded (a token
+    # known from an earlier lookup, not looked up for this command).
+    caller_check: CallerCheck | None = None
 
     def effective(self, now: datetime) -> datetime:
         """The command's effective time: as given (made UTC), or now."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
@@ -13,13 +15,15 @@ from pydantic import ValidationError
 
 from application.context import Clock, utc_now
 from application.persistence.database import Database
+from application.persistence.recorders import PRINCIPALS_TABLE
 from domain.actor import Actor, Role
 from domain.errors import InvalidInputError, NotFoundError
 
-TABLE = "regledger_principals"
+TABLE = PRINCIPALS_TABLE
 TOKEN_PREFIX = "rl_"
 GRANTABLE_ROLES = tuple(r for r in Role if r != Role.SYSTEM)
 _MAX_TOKEN_LENGTH = 200
+IDENTITIES = 4096  # tokens whose principal a store keeps in memory (see `identify`)
 
 CREATE = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -88,6 +92,11 @@ class PrincipalStore:
         self.local = db.is_local  # a lookup callers need not move off their thread
         self.clock = clock
         db.create(CREATE)
+        # Token hash -> the principal found holding it, active, when last looked up. Who a
+        # token names never changes; only whether it is still active, which `identify`'s
+        # callers check where they act.
+        self._identities: OrderedDict[str, Principal] = OrderedDict()
+        self._identities_lock = threading.Lock()
 
     def add(self, org: str, role: str) -> tuple[Principal, str]:
         """Create a principal; returns it with its token (shown once, never stored)."""
@@ -129,6 +138,9 @@ class PrincipalStore:
             f"UPDATE {TABLE} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
             (now.isoformat(), principal_id),
         )
+        with self._identities_lock:
+            for digest in [d for d, p in self._identities.items() if p.id == principal_id]:
+                del self._identities[digest]
         return self.get(principal_id)
 
     def authenticate(self, token: str) -> Principal | None:
@@ -140,5 +152,38 @@ class PrincipalStore:
             f"SELECT * FROM {TABLE} WHERE token_hash = ? AND revoked_at IS NULL", (digest,)
         )
         if row is None or not hmac.compare_digest(row["token_hash"], digest):
+            self.forget(digest)
             return None
         return _principal(row)
+
+    def identify(self, token: str) -> tuple[Principal, str | None] | None:
+        """The principal holding `token`, with the token's hash while it is still to check.
+
+        A token this store has found active before is answered from memory, with its hash:
+        the caller must find it active again before it acts or answers (in the transaction
+        that records a command, see `CallerCheck`, or by `authenticate`). Any other token is
+        looked up now: None when unknown or revoked, else its principal and no hash, since
+        it has just been checked. Only a store that is not local (PostgreSQL) is worth it:
+        there the lookup is a round trip of its own.
+        """
+        if not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_TOKEN_LENGTH:
+            return None
+        digest = token_hash(token)
+        with self._identities_lock:
+            known = self._identities.get(digest)
+            if known is not None:
+                self._identities.move_to_end(digest)
+                return known, digest
+        principal = self.authenticate(token)
+        if principal is None:
+            return None
+        with self._identities_lock:
+            self._identities[digest] = principal
+            while len(self._identities) > IDENTITIES:
+                self._identities.popitem(last=False)
+        return principal, None
+
+    def forget(self, digest: str) -> None:
+        """Stop answering the token of this hash from memory (found revoked or unknown)."""
+        with self._identities_lock:
+            self._identities.pop(digest, None)

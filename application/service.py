@@ -139,7 +139,7 @@ class Regledger(Application):
                 response,
             )
         try:
-            recordings = self.save(primary, *others, idempotency=record)
+            recordings = self.save(primary, *others, idempotency=record, caller=ctx.caller_check)
         except IntegrityError:
             self.replay_idempotent(ctx)
             raise ConcurrencyError(LOST_RACE) from None

@@ -1,4 +1,9 @@
-"""Application recorders that also write the idempotency record in the events' transaction."""
+"""Application recorders that also write the idempotency record in the events' transaction.
+
+They also find the caller's token active in that transaction when a command asks them to
+(`CallerCheck`): a command taken under a token the process had seen active before is
+recorded only if the token is still active when its events are.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,10 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL
 
 IDEMPOTENCY_TABLE = "regledger_idempotency"
+PRINCIPALS_TABLE = "regledger_principals"  # made by `application.principals.PrincipalStore`
+CALLER_ACTIVE = (
+    f"SELECT 1 AS active FROM {PRINCIPALS_TABLE} WHERE token_hash = {{0}} AND revoked_at IS NULL"
+)
 
 CREATE_IDEMPOTENCY = (
     f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
@@ -54,6 +63,30 @@ class IdempotencyRecord:
         )
 
 
+class CallerNotActive(Exception):
+    """The caller's token was revoked (or is unknown): nothing of the command was recorded."""
+
+
+@dataclass
+class CallerCheck:
+    """A caller's token hash, to be found active in the transaction that records a command.
+
+    `passed` is set once the token has been found active there.
+    """
+
+    token_hash: str
+    passed: bool = False
+
+
+def _check_caller(cursor: Any, marker: str, check: CallerCheck | None) -> None:
+    if check is None:
+        return
+    cursor.execute(CALLER_ACTIVE.format(marker), (check.token_hash,))
+    if cursor.fetchone() is None:
+        raise CallerNotActive(check.token_hash)
+    check.passed = True
+
+
 class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
     """SQLite application recorder that records an idempotency key with the events."""
 
@@ -63,6 +96,7 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        _check_caller(c, "?", kwargs.get("caller"))
         ids = super()._insert_events(c, stored_events, **kwargs)
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         if record is not None:
@@ -76,6 +110,23 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sql_create_statements.append(SQL(CREATE_IDEMPOTENCY))  # type: ignore[arg-type]
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if kwargs.get("caller") is not None and self.datastore.enable_db_functions:
+            # The library's database function inserts the events on its own: the caller
+            # could not be checked in their transaction.
+            raise NotImplementedError("a caller check needs the library's own inserts")
+        return super().insert_events(stored_events, **kwargs)
+
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # First in the events' transaction, before the library locks the events table: in
+        # the library's pipeline, reading the answer costs one round trip of its own.
+        _check_caller(curs, "%s", kwargs.get("caller"))
+        super()._insert_events(curs, stored_events, **kwargs)
 
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -14,6 +14,7 @@ from pydantic import StringConstraints, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from application.context import CommandContext, CommandResult, Idempotency
+from application.persistence.recorders import CallerCheck, CallerNotActive
 from application.principals import Principal, PrincipalStore
 from application.service import IdempotentReplay, Regledger
 from domain.errors import DomainError
@@ -27,6 +28,7 @@ from interfaces.api.auth import (
 from interfaces.api.errors import (
     HEADER_ERRORS,
     PENDING_TOKEN,
+    UNKNOWN_TOKEN,
     IdempotencyKeyReused,
     Unauthenticated,
     header_errors,
@@ -58,7 +60,11 @@ class Invocation:
     """One command call: the caller, its preconditions and its idempotency key.
 
     The caller is `principal`, or, where the token lookup is left to the command's own
-    thread-pool hop (a store that is not local), the `token` that `run` looks up first.
+    thread-pool hop (a store that is not local), the `token` that `run` identifies first.
+    A token the store has found active before is not looked up again there: the command
+    is recorded only if its token is found active in the same transaction (`CallerCheck`),
+    and an answer that recorded nothing looks it up before it is given, so that a revoked
+    token is refused first, whatever else the command met.
     """
 
     def __init__(
@@ -72,16 +78,33 @@ class Invocation:
         self.request = request
         self.app = app
         self._caller = principal
+        self._token = principal if isinstance(principal, str) else None
+        self._check: CallerCheck | None = None
         self.expected_version = expected_version(if_match)
         self.idempotency_key = idempotency_key
 
     @property
     def principal(self) -> Principal:
-        """The calling principal; a pending token is looked up (in the caller's thread)."""
+        """The calling principal; a pending token is identified (in the caller's thread)."""
         if isinstance(self._caller, str):
             self.request.scope.pop(PENDING_TOKEN, None)
-            self._caller = authenticated(self.request.app.state.principals, self._caller)
+            found = self._principals.identify(self._caller)
+            if found is None:
+                raise Unauthenticated(UNKNOWN_TOKEN)
+            self._caller, digest = found
+            self._check = None if digest is None else CallerCheck(digest)
         return self._caller
+
+    @property
+    def _principals(self) -> PrincipalStore:
+        store: PrincipalStore = self.request.app.state.principals
+        return store
+
+    def _verify(self) -> None:
+        """Refuse a token identified from memory that was not found active since."""
+        if self._check is not None and not self._check.passed and self._token is not None:
+            authenticated(self._principals, self._token)
+            self._check.passed = True
 
     def context(self, body: CommandBody) -> CommandContext:
         """The application's view of this call."""
@@ -95,6 +118,7 @@ class Invocation:
             expected_version=self.expected_version,
             idempotency=idempotency,
             principal_id=self.principal.id,
+            caller_check=self._check,
         )
 
     def run(self, body: CommandBody, call: Call, created: str | None = None) -> JSONResponse:
@@ -103,12 +127,21 @@ class Invocation:
         try:
             result = self._attempt(context, call)
         except IdempotentReplay as replay:
+            self._verify()
             if replay.conflicting or replay.result is None:
                 raise IdempotencyKeyReused(
                     f"Idempotency-Key {self.idempotency_key!r} was used for another request",
                     field="Idempotency-Key",
                 ) from None
             return respond(replay.result, created, replayed=True)
+        except CallerNotActive:
+            if self._check is not None:
+                self._principals.forget(self._check.token_hash)
+            raise Unauthenticated(UNKNOWN_TOKEN) from None
+        except Exception:
+            self._verify()  # a revoked token is refused first, whatever else went wrong
+            raise
+        self._verify()  # found active as the command was recorded, unless no check was asked
         return respond(result, created)
 
     async def submit(
