@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import DataError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL
@@ -22,6 +22,11 @@ PRINCIPALS_TABLE = "regledger_principals"  # made by `application.principals.Pri
 CALLER_ACTIVE = (
     f"SELECT 1 AS active FROM {PRINCIPALS_TABLE} WHERE token_hash = {{0}} AND revoked_at IS NULL"
 )
+CALLER_ACTIVE_OR_FAIL = (
+    f"SELECT 1 / COUNT(*) AS active FROM {PRINCIPALS_TABLE} "
+    "WHERE token_hash = %s AND revoked_at IS NULL"
+)
+DIVISION_BY_ZERO = "22012"  # PostgreSQL's SQLSTATE
 
 CREATE_IDEMPOTENCY = (
     f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
@@ -114,18 +119,33 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if kwargs.get("caller") is not None and self.datastore.enable_db_functions:
+        check: CallerCheck | None = kwargs.get("caller")
+        if check is None:
+            return super().insert_events(stored_events, **kwargs)
+        if self.datastore.enable_db_functions:
             # The library's database function inserts the events on its own: the caller
             # could not be checked in their transaction.
             raise NotImplementedError("a caller check needs the library's own inserts")
-        return super().insert_events(stored_events, **kwargs)
+        try:
+            ids = super().insert_events(stored_events, **kwargs)
+        except DataError as error:
+            if getattr(error.__cause__, "sqlstate", None) == DIVISION_BY_ZERO:
+                raise CallerNotActive(check.token_hash) from None
+            raise
+        check.passed = True
+        return ids
 
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        # First in the events' transaction, before the library locks the events table: in
-        # the library's pipeline, reading the answer costs one round trip of its own.
-        _check_caller(curs, "%s", kwargs.get("caller"))
+        # First in the events' transaction, and sent in the library's pipeline with the
+        # rest of it (no round trip of its own): a statement that fails, dividing by the
+        # number of active principals holding the token, unless that number is one. Nothing
+        # else in the transaction divides, so its error is this statement's (see
+        # `insert_events`), and the transaction rolls back with nothing recorded.
+        check: CallerCheck | None = kwargs.get("caller")
+        if check is not None:
+            curs.execute(CALLER_ACTIVE_OR_FAIL, (check.token_hash,), prepare=True)
         super()._insert_events(curs, stored_events, **kwargs)
 
     def _insert_stored_events(
