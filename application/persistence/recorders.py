@@ -20,7 +20,7 @@ from psycopg.sql import SQL
 IDEMPOTENCY_TABLE = "regledger_idempotency"
 PRINCIPALS_TABLE = "regledger_principals"  # made by `application.principals.PrincipalStore`
 CALLER_ACTIVE = (
-    f"SELECT 1 AS active FROM {PRINCIPALS_TABLE} WHERE token_hash = {{0}} AND revoked_at IS NULL"
+    f"SELECT 1 AS active FROM {PRINCIPALS_TABLE} WHERE token_hash = ? AND revoked_at IS NULL"
 )
 CALLER_ACTIVE_OR_FAIL = (
     f"SELECT 1 / COUNT(*) AS active FROM {PRINCIPALS_TABLE} "
@@ -83,15 +83,6 @@ class CallerCheck:
     passed: bool = False
 
 
-def _check_caller(cursor: Any, marker: str, check: CallerCheck | None) -> None:
-    if check is None:
-        return
-    cursor.execute(CALLER_ACTIVE.format(marker), (check.token_hash,))
-    if cursor.fetchone() is None:
-        raise CallerNotActive(check.token_hash)
-    check.passed = True
-
-
 class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
     """SQLite application recorder that records an idempotency key with the events."""
 
@@ -101,7 +92,12 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        _check_caller(c, "?", kwargs.get("caller"))
+        check: CallerCheck | None = kwargs.get("caller")
+        if check is not None:  # a read in the transaction: no round trip on SQLite
+            c.execute(CALLER_ACTIVE, (check.token_hash,))
+            if c.fetchone() is None:
+                raise CallerNotActive(check.token_hash)
+            check.passed = True
         ids = super()._insert_events(c, stored_events, **kwargs)
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         if record is not None:
