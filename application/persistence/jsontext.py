@@ -1,8 +1,12 @@
-"""`json.JSONEncoder(...).encode`, with the C encoder built once instead of on every call.
+"""JSON text as `json` reads and writes it, faster: `loads`, and `Encoder`.
 
-`JSONEncoder.encode` builds a new C encoder (and a float formatter, and a dict of markers
-for cycle checks) each time it is called; on the small values written per event or per
-request that set-up costs about as much as the encoding. `Encoder` builds it once, with
+`loads` reads JSON with orjson where orjson gives the values `json.loads` gives, and with
+`json` everywhere else (see its docstring).
+
+`Encoder` is `json.JSONEncoder(...).encode`, with the C encoder built once instead of on
+every call: `JSONEncoder.encode` builds a new C encoder (and a float formatter, and a dict
+of markers for cycle checks) each time it is called; on the small values written per event
+or per request that set-up costs about as much as the encoding. `Encoder` builds it once, with
 the same settings, and so writes the same text. Values here are made of plain data and
 never hold a cycle, so no markers are kept (a cycle would end in `RecursionError` rather
 than `ValueError`).
@@ -18,6 +22,32 @@ from json.encoder import (  # type: ignore[attr-defined]
     encode_basestring_ascii,
 )
 from typing import Any
+
+import orjson
+
+# A run of 19 digits may be an integer beyond 64 bits, which orjson reads as a float where
+# `json` keeps it exact (every integer of 18 digits or fewer lies within orjson's range,
+# [-2**63, 2**64 - 1]). It is found as a run of zeros once every digit is written as a zero
+# and everything else as an `x`: a scan in C, a fifth of a parse (a regular expression
+# takes as long as the parse).
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
+_LONG_DIGITS = b"0" * 19
+
+
+def loads(data: bytes) -> Any:
+    """`json.loads(data.decode("utf-8"))`: the same values, or the same error.
+
+    orjson parses the text, in about half the time, wherever it gives the same values. It
+    refuses what only `json` reads (`NaN`, infinities, lone surrogates) and what neither
+    reads (text that is not UTF-8 JSON): such text goes to `json`, which reads it or raises
+    its own error. So does text holding a run of 19 digits (see `_DIGITS_AS_ZEROS`).
+    """
+    if _LONG_DIGITS not in data.translate(_DIGITS_AS_ZEROS):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data.decode("utf-8"))
 
 
 class Encoder:

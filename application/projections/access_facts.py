@@ -19,7 +19,6 @@ PostgreSQL has no such clause, and keeps its tables as before (`Database.create`
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -27,7 +26,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from application.persistence.database import Cursor
-from application.persistence.jsontext import Encoder
+from application.persistence.jsontext import Encoder, loads
 from application.projections.acts import Fact
 from application.projections.base import Item
 from application.projections.stamps import stamp, unstamp
@@ -177,7 +176,7 @@ def _plain(value: Any) -> Any:
 
 def decode(owner_id: str, position: int, effective_at: str, name: str, payload: str) -> Fact:
     """A fact from its stored columns."""
-    data = json.loads(payload)
+    data = loads(payload.encode("utf-8"))
     scope = Scope.model_validate(data["scope"]) if data.get("scope") else None
     if data.get("expires_at") is not None:
         data["expires_at"] = unstamp(data["expires_at"])

@@ -12,7 +12,6 @@ compressor, or a transcoder other than the project's.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Hashable
 from datetime import datetime
@@ -31,6 +30,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
+from application.persistence.jsontext import loads
 from application.persistence.transcoding import RegledgerTranscoder, arrays_as_tuples
 from application.projections.stamps import is_utc_micro_text
 
@@ -77,7 +77,7 @@ class EventDecoder:
 
     def parse(self, state: bytes) -> Any:
         """The stored state as plain JSON values (strict UTF-8, as the transcoder reads it)."""
-        return json.loads(bytes(state).decode("utf-8"))
+        return loads(bytes(state))
 
     def readable(self, topic: str, value: Any) -> type | None:
         """The event class, when the parsed state can be read field by field; else None."""

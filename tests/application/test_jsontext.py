@@ -1,4 +1,4 @@
-"""The set-up-once encoder writes exactly what `json.JSONEncoder(...).encode` writes."""
+"""`loads` reads what `json.loads` reads; the set-up-once encoder writes what `json` writes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from application.persistence.jsontext import Encoder
+from application.persistence.jsontext import Encoder, loads
 
 SETTINGS = [
     {"sort_keys": True},
@@ -75,3 +75,67 @@ def test_out_of_range_floats_and_unknown_objects_are_refused_as_before():
         Encoder().encode([object()])
     assert Encoder().encode(math.nan) == "NaN"
     assert Encoder().encode("plain") == '"plain"'
+
+
+def _typed(value: object) -> object:
+    """A value with every scalar's type beside it (so 1 and 1.0, or nan and nan, compare)."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value).__name__, repr(value))
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),  # any code point, surrogates included
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(json_values, st.booleans())
+def test_loads_reads_what_json_reads(value, ascii_only):
+    # Whatever text `json` writes (non-ASCII literal or escaped, lone surrogates, NaN,
+    # integers beyond 64 bits), `loads` reads what `json.loads` reads.
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # a lone surrogate written literally makes no UTF-8 text at all
+    assert _typed(loads(data)) == _typed(json.loads(text))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'{"n":18446744073709551616}', {"n": 2**64}),
+        (b'{"n":-9223372036854775809}', {"n": -(2**63) - 1}),
+        (b'{"n":123456789012345678901234567890}', {"n": 123456789012345678901234567890}),
+        (b'{"n":[18446744073709551615,-9223372036854775808]}', {"n": [2**64 - 1, -(2**63)]}),
+        (b'{"t":"\\ud800"}', {"t": "\ud800"}),
+    ],
+)
+def test_integers_beyond_64_bits_and_lone_surrogates_read_exactly(data, expected):
+    # orjson alone reads the first three as floats, and refuses the lone surrogate.
+    assert _typed(loads(data)) == _typed(expected)
+
+
+def test_what_only_json_reads_is_read_as_json_reads_it():
+    value = loads(b'{"x":[NaN,Infinity,-Infinity,1e400]}')
+    assert math.isnan(value["x"][0])
+    assert value["x"][1:] == [math.inf, -math.inf, math.inf]
+
+
+@pytest.mark.parametrize(
+    "data", [b'{"a":"\xff"}', '{"a":"é"}'.encode("latin-1"), b"\xef\xbb\xbf{}", b"{not json", b""]
+)
+def test_what_is_no_utf8_json_raises_the_error_json_raises(data):
+    with pytest.raises(ValueError) as refused:
+        loads(data)
+    with pytest.raises(type(refused.value)):
+        json.loads(data.decode("utf-8"))
