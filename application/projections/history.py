@@ -41,7 +41,7 @@ class HistoryView(View):
         return [
             f"DROP TABLE IF EXISTS {SUPERSEDED}",
             f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-            "position BIGINT PRIMARY KEY, "
+            "position INTEGER PRIMARY KEY, "
             "aggregate_id TEXT NOT NULL, "
             "aggregate_kind TEXT NOT NULL, "
             "version INTEGER NOT NULL, "

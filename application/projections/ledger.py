@@ -103,7 +103,7 @@ class LedgerView(View):
     def create_statements(self) -> list[str]:
         return [
             f"CREATE TABLE IF NOT EXISTS {LEAVES_TABLE} ("
-            "leaf_index BIGINT PRIMARY KEY, "
+            "leaf_index INTEGER PRIMARY KEY, "
             "position BIGINT NOT NULL, "
             "leaf_hash BLOB NOT NULL)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {LEAVES_TABLE}_position "
@@ -112,7 +112,7 @@ class LedgerView(View):
             "lvl INTEGER NOT NULL, "
             "idx BIGINT NOT NULL, "
             "hash BLOB NOT NULL, "
-            "PRIMARY KEY (lvl, idx))",
+            "PRIMARY KEY (lvl, idx)) WITHOUT ROWID",
             *CREATE_HEADS,
         ]
 

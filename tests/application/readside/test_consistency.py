@@ -15,6 +15,9 @@ from application.projections.base import View
 from application.projections.catalog import CatalogView
 from application.projections.history import TABLE as HISTORY
 from application.projections.history import HistoryView
+from application.projections.ledger import LEAVES_TABLE as LEAVES
+from application.projections.ledger import NODES_TABLE as NODES
+from application.projections.ledger import LedgerView
 from application.projections.runner import ProjectionRunner, ProjectionTimeoutError
 from application.queries import Queries
 from application.queries.log import read_log, state_decoder
@@ -138,6 +141,60 @@ def test_a_store_kept_by_the_first_history_layout_is_rebuilt_into_the_current_on
         assert log[0].type == "Registered" and log[0].data["name"] == "Fable 5"
     finally:
         upgraded.close()
+
+
+# The history's and the ledger's tables as stores made them before their keys became
+# SQLite's row ids (and the nodes' table its key's own b-tree): the same columns and keys.
+_KEYED_APART = [
+    f"CREATE TABLE {HISTORY} (position BIGINT PRIMARY KEY, aggregate_id TEXT NOT NULL, "
+    "aggregate_kind TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL, "
+    "actor_org TEXT, actor_role TEXT, effective_at TEXT, recorded_at TEXT NOT NULL, "
+    "causation_id TEXT, leaf_hash TEXT NOT NULL)",
+    f"CREATE TABLE {LEAVES} (leaf_index BIGINT PRIMARY KEY, position BIGINT NOT NULL, "
+    "leaf_hash BLOB NOT NULL)",
+    f"CREATE TABLE {NODES} (lvl INTEGER NOT NULL, idx BIGINT NOT NULL, hash BLOB NOT NULL, "
+    "PRIMARY KEY (lvl, idx))",
+]
+
+
+def test_history_and_ledger_tables_keyed_apart_by_an_earlier_release_are_kept_and_agree(
+    store_url, clock, tmp_path
+):
+    if store_url.startswith("memory://"):
+        pytest.skip("the in-memory store does not outlive its process")
+    made = System(parse_url(store_url), clock=clock)
+    with made.app.db.transaction() as cur:
+        for table in (HISTORY, LEAVES, NODES):
+            cur.execute(f"DROP TABLE {table}")
+    made.app.db.create(_KEYED_APART)
+    made.close()
+
+    story = System(parse_url(store_url), clock=clock)
+    try:
+        tell(story, clock)
+        names = [HistoryView.name, LedgerView.name]
+        kept = [v for v in story.views if v.name in names]
+        assert view_digests(story.app.db, kept) == rebuilt_digests(
+            story, tmp_path / "scratch.db", clock, names
+        )
+        if not story.app.db.is_postgres:  # the earlier tables are still there, as they were
+            indexes = story.app.db.fetchall(
+                "SELECT tbl_name AS t FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%'"
+            )
+            assert {HISTORY, LEAVES, NODES} <= {r["t"] for r in indexes}
+    finally:
+        story.close()
+
+
+def test_a_fresh_sqlite_store_keys_history_and_ledger_by_row_id(tmp_path, clock):
+    store = System(parse_url(f"sqlite:///{tmp_path / 'fresh.db'}"), clock=clock)
+    try:
+        indexes = store.app.db.fetchall(
+            "SELECT tbl_name AS t FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%'"
+        )
+        assert {HISTORY, LEAVES, NODES}.isdisjoint(r["t"] for r in indexes)
+    finally:
+        store.close()
 
 
 def _decision(queries: Queries, model_id: str) -> dict[str, object]:
