@@ -157,6 +157,14 @@ _KEYED_APART = [
 ]
 
 
+def _tables_with_a_key_index(db) -> set[str]:
+    """The SQLite tables whose key lives in an index of its own, apart from their rows."""
+    rows = db.fetchall(
+        "SELECT tbl_name AS t FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%'"
+    )
+    return {r["t"] for r in rows}
+
+
 def test_history_and_ledger_tables_keyed_apart_by_an_earlier_release_are_kept_and_agree(
     store_url, clock, tmp_path
 ):
@@ -178,10 +186,7 @@ def test_history_and_ledger_tables_keyed_apart_by_an_earlier_release_are_kept_an
             story, tmp_path / "scratch.db", clock, names
         )
         if not story.app.db.is_postgres:  # the earlier tables are still there, as they were
-            indexes = story.app.db.fetchall(
-                "SELECT tbl_name AS t FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%'"
-            )
-            assert {HISTORY, LEAVES, NODES} <= {r["t"] for r in indexes}
+            assert {HISTORY, LEAVES, NODES} <= _tables_with_a_key_index(story.app.db)
     finally:
         story.close()
 
@@ -189,10 +194,7 @@ def test_history_and_ledger_tables_keyed_apart_by_an_earlier_release_are_kept_an
 def test_a_fresh_sqlite_store_keys_history_and_ledger_by_row_id(tmp_path, clock):
     store = System(parse_url(f"sqlite:///{tmp_path / 'fresh.db'}"), clock=clock)
     try:
-        indexes = store.app.db.fetchall(
-            "SELECT tbl_name AS t FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%'"
-        )
-        assert {HISTORY, LEAVES, NODES}.isdisjoint(r["t"] for r in indexes)
+        assert {HISTORY, LEAVES, NODES}.isdisjoint(_tables_with_a_key_index(store.app.db))
     finally:
         store.close()
 
