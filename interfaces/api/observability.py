@@ -197,6 +197,14 @@ class Metrics:
             "Access checks about now answered by the fast lane (the rest by the route).",
             registry=self.registry,
         )
+        self.on_loop = Counter(
+            "regledger_commands_on_loop",
+            "Commands run on the event loop, alone in flight with the writer free (the rest "
+            "in the thread pool).",
+            registry=self.registry,
+        )
+        # HTTP requests being answered, open event streams aside (see `ObservabilityMiddleware`).
+        self.in_flight = 0
         self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def observe(self, labels: tuple[str, str, str], elapsed: float) -> None:
@@ -305,9 +313,11 @@ class ObservabilityMiddleware:
                 answer["replayed"] = _REPLAYED in headers
             await send(message)
 
+        self.metrics.in_flight += 1
         try:
             await self.app(scope, receive, tagged_send)
         finally:
+            self.metrics.in_flight -= 1
             self._record(scope, request_id, answer, time.perf_counter() - started)
             request_id_var.reset(token)
 

@@ -28,6 +28,7 @@ from domain.actor import Role
 from domain.errors import PermissionDeniedError
 from interfaces.api.auth import Viewer, get_system
 from interfaces.api.errors import Unauthenticated
+from interfaces.api.observability import Metrics
 from interfaces.api.problems import problem_responses
 from interfaces.api.routes.access import Reads
 
@@ -107,25 +108,32 @@ def _frame(event: LogEvent) -> str:
 async def _stream(
     request: Request, system: System, after: int, limit: int | None, stopping: threading.Event
 ) -> AsyncIterator[str]:
-    yield f"retry: {RETRY_MILLISECONDS}\n\n"
-    sent, beat = 0, time.monotonic()
-    while True:  # at least one batch, even when the server is already stopping
-        wanted = STREAM_BATCH if limit is None else min(STREAM_BATCH, limit - sent)
-        events = await run_in_threadpool(read_log, system, after, wanted)
-        for event in events:
-            yield _frame(event)
-        if events:
-            after, sent, beat = events[-1].position, sent + len(events), time.monotonic()
-        if (limit is not None and sent >= limit) or stopping.is_set():
-            return
-        if len(events) == wanted:
-            continue  # more are waiting
-        if await request.is_disconnected():
-            return
-        if time.monotonic() - beat >= HEARTBEAT_SECONDS:
-            yield ": keep-alive\n\n"
-            beat = time.monotonic()
-        await anyio.sleep(POLL_SECONDS)
+    # An open stream mostly sleeps: it is not counted among the requests in flight, which
+    # a command alone among them would make way for (see `Invocation.submit`).
+    metrics: Metrics = request.app.state.metrics
+    metrics.in_flight -= 1
+    try:
+        yield f"retry: {RETRY_MILLISECONDS}\n\n"
+        sent, beat = 0, time.monotonic()
+        while True:  # at least one batch, even when the server is already stopping
+            wanted = STREAM_BATCH if limit is None else min(STREAM_BATCH, limit - sent)
+            events = await run_in_threadpool(read_log, system, after, wanted)
+            for event in events:
+                yield _frame(event)
+            if events:
+                after, sent, beat = events[-1].position, sent + len(events), time.monotonic()
+            if (limit is not None and sent >= limit) or stopping.is_set():
+                return
+            if len(events) == wanted:
+                continue  # more are waiting
+            if await request.is_disconnected():
+                return
+            if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                yield ": keep-alive\n\n"
+                beat = time.monotonic()
+            await anyio.sleep(POLL_SECONDS)
+    finally:
+        metrics.in_flight += 1
 
 
 @router.get(

@@ -234,6 +234,9 @@ def test_a_command_makes_one_thread_pool_hop_whatever_the_store(
         return await run_sync(func, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    # Another request in flight: the command goes to the thread pool on every store (alone,
+    # on a local store, it would run on the event loop: see test_command_lane).
+    monkeypatch.setattr(api.client.app.state.metrics, "in_flight", 1)  # type: ignore[attr-defined]
 
     created = api.ok("/v1/models", {"name": "Fable 5", "description": ""}, api.tokens.anthropic)
 
