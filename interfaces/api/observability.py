@@ -199,8 +199,8 @@ class Metrics:
         )
         self.on_loop = Counter(
             "regledger_commands_on_loop",
-            "Commands run on the event loop, alone in flight with the writer free (the rest "
-            "in the thread pool).",
+            "Commands answered on the event loop, alone in flight with the writer free (the "
+            "rest ran in the thread pool).",
             registry=self.registry,
         )
         # HTTP requests being answered, open event streams aside (see `ObservabilityMiddleware`).
