@@ -85,6 +85,8 @@ def test_a_command_with_other_requests_in_flight_runs_in_the_thread_pool(
         metrics.in_flight -= 1
 
     assert created["version"] == 1
+    # One hop on every store: on a local store the token lookup is one indexed read on the
+    # event loop; on any other it is made in the command's own hop, not in one of its own.
     assert hops.names == ["Invocation.run"]
     assert on_loop(api) == before
 

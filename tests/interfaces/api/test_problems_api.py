@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-import anyio.to_thread
 import httpx
 import pytest
 from eventsourcing.persistence import OperationalError
@@ -221,29 +219,6 @@ def test_a_valid_token_with_a_bad_body_gets_the_validation_problem(api: Api) -> 
 
     assert response.status_code == 422
     assert response.json()["field"] == "colour"
-
-
-def test_a_command_makes_one_thread_pool_hop_whatever_the_store(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    hops: list[str] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
-        hops.append(getattr(func, "func", func).__qualname__)  # the work, out of its partial
-        return await run_sync(func, *args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
-    # Another request in flight: the command goes to the thread pool on every store (alone,
-    # on a local store, it would run on the event loop: see test_command_lane).
-    monkeypatch.setattr(api.client.app.state.metrics, "in_flight", 1)  # type: ignore[attr-defined]
-
-    created = api.ok("/v1/models", {"name": "Fable 5", "description": ""}, api.tokens.anthropic)
-
-    assert created["version"] == 1
-    # On a local store the token lookup is one indexed read on the event loop; on any
-    # other it is made in the command's own hop rather than in one of its own.
-    assert hops == ["Invocation.run"]
 
 
 def test_text_that_cannot_be_stored_is_refused_with_422(api: Api) -> None:
