@@ -12,14 +12,14 @@ from application.ledger.merkle import leaf_hash
 from application.persistence.jsontext import Encoder
 from application.projections.decoding import uuid_text
 
-# json.dumps(value, **these), set up once, not per event. A value parsed from JSON holds no
-# cycles, so the encoder need not look for them.
-_CANONICAL = Encoder(sort_keys=True, ensure_ascii=False, allow_nan=False)
+# json.dumps(value, **these), set up once, not per event (orjson writes a state without
+# floats). A value parsed from JSON holds no cycles, so the encoder need not look for them.
+_CANONICAL = Encoder(sort_keys=True, ensure_ascii=False, allow_nan=False, plain=True)
 
 
 @lru_cache(maxsize=256)
-def _topic_json(topic: str) -> str:
-    return _CANONICAL.encode(topic)
+def _topic_json(topic: str) -> bytes:
+    return _CANONICAL.encode_bytes(topic)
 
 
 def event_leaf_hash(
@@ -40,11 +40,9 @@ def event_leaf_hash(
         try:
             if value is None:
                 value = json.loads(bytes(state))
-            body = _CANONICAL.encode(value)
-            leaf = (
-                f'{{"originator_id":"{key}","originator_version":{version},'
-                f'"state":{body},"topic":{_topic_json(topic)}}}'
-            ).encode()
+            head = f'{{"originator_id":"{key}","originator_version":{version},"state":'
+            body = _CANONICAL.encode_bytes(value)
+            leaf = b"".join((head.encode(), body, b',"topic":', _topic_json(topic), b"}"))
         except ValueError:  # JSONDecodeError and UnicodeError included
             pass
         else:

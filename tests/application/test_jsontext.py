@@ -7,10 +7,12 @@ import math
 from datetime import UTC, datetime
 from uuid import UUID
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from application.persistence import jsontext
 from application.persistence.jsontext import Encoder, loads
 
 SETTINGS = [
@@ -18,6 +20,10 @@ SETTINGS = [
     {"sort_keys": True, "ensure_ascii": False, "allow_nan": False},
     {"sort_keys": False, "ensure_ascii": False, "separators": (", ", ": ")},
     {"sort_keys": True, "ensure_ascii": False, "default": str},
+    {"sort_keys": True, "plain": True},
+    {"sort_keys": True, "ensure_ascii": False, "allow_nan": False, "plain": True},
+    {"sort_keys": False, "plain": True},
+    {"sort_keys": True, "ensure_ascii": False, "separators": (", ", ": "), "plain": True},
 ]
 
 keys = st.one_of(st.text(max_size=8), st.integers(-5, 5), st.booleans(), st.none())
@@ -27,6 +33,7 @@ scalars = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),  # any code point, surrogates included
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=12),  # ASCII, DEL included
     st.sampled_from([UUID(int=7), datetime(2026, 5, 3, 12, tzinfo=UTC)]),  # only `default`
 )
 values = st.recursive(
@@ -51,9 +58,41 @@ def _outcome(encode, value):  # noqa: ANN001, ANN202 - either encoder's result o
 @settings(max_examples=300, deadline=None)
 @given(value=values)
 def test_the_text_or_the_error_is_the_reference_encoders(options, value):
-    reference = json.JSONEncoder(check_circular=False, **{"separators": (",", ":"), **options})
+    settings = {k: v for k, v in options.items() if k != "plain"}
+    reference = json.JSONEncoder(check_circular=False, **{"separators": (",", ":"), **settings})
+    encoder = Encoder(**options)
 
-    assert _outcome(Encoder(**options).encode, value) == _outcome(reference.encode, value)
+    assert _outcome(encoder.encode, value) == _outcome(reference.encode, value)
+    assert _outcome(encoder.encode_bytes, value) == _outcome(
+        lambda v: reference.encode(v).encode(), value
+    )
+
+
+def test_a_plain_encoder_hands_plain_values_to_orjson_and_keeps_json_s_text(monkeypatch):
+    written: list[object] = []
+    dumps = orjson.dumps
+
+    def spy(value: object, **kwargs: object) -> bytes:
+        written.append(value)
+        return dumps(value, **kwargs)
+
+    monkeypatch.setattr(jsontext.orjson, "dumps", spy)
+    canonical = Encoder(sort_keys=True, ensure_ascii=False, plain=True)
+    ascii_only = Encoder(sort_keys=True, plain=True)
+    state = {"b": [1, True, None, ("t", "é")], "a": {"z": "\x7f", "y": 2**64 - 1}}
+
+    assert canonical.encode_bytes(state) == (
+        '{"a":{"y":18446744073709551615,"z":"\x7f"},"b":[1,true,null,["t","é"]]}'.encode()
+    )
+    assert written == [state]
+    # Text outside ASCII, and DEL, are escaped by `json` alone; floats and objects are
+    # written by `json` alone (orjson writes 1e-05 as 0.00001).
+    assert ascii_only.encode(state) == json.dumps(state, sort_keys=True, separators=(",", ":"))
+    assert ascii_only.encode({"a": "\x7f"}) == '{"a":"\\u007f"}'
+    written.clear()
+    assert canonical.encode({"f": 1e-05}) == '{"f":1e-05}'
+    assert canonical.encode([2**64]) == "[18446744073709551616]"
+    assert written == [[2**64]]  # tried, refused by orjson, written by `json`
 
 
 def test_examples_the_views_write():
