@@ -163,17 +163,26 @@ class EventDecoder:
 
 
 def _flat_key(data: Any) -> tuple[Any, ...] | None:
-    """A hashable copy of a value object's data made of text and lists of text, else None."""
+    """A hashable copy of a value object's data made of text and lists of text, else None.
+
+    Keys and values alternate: a value is text, None, or a tuple of the list's text (a
+    list holds only text when `"".join` takes it, a check made in C).
+    """
     if type(data) is not dict or "_type_" in data:
         return None
-    key: list[tuple[str, Any]] = []
+    key: list[Any] = []
     for k, v in data.items():
-        if type(v) is str or v is None:
-            key.append((k, v))
-        elif type(v) is list and all(type(x) is str for x in v):
-            key.append((k, tuple(v)))
-        else:
+        t = type(v)
+        if t is list:
+            try:
+                "".join(v)
+            except TypeError:
+                return None
+            v = tuple(v)
+        elif t is not str and v is not None:
             return None
+        key.append(k)
+        key.append(v)
     return tuple(key)
 
 

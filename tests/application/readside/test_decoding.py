@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from application.persistence.transcoding import RegledgerTranscoder
 from application.projections.access_facts import decode, encode, fact_of
 from application.projections.base import Item
-from application.projections.decoding import EventDecoder, uuid_text
+from application.projections.decoding import EventDecoder, _flat_key, uuid_text
 from application.projections.digests import event_leaf_hash
 from application.projections.runner import read_log
 from application.projections.stamps import stamp
@@ -108,6 +108,38 @@ def test_equal_value_objects_decode_to_one_shared_instance(app, clock):
     by_value: dict[Any, Any] = {}
     for actor in actors:
         assert by_value.setdefault(actor, actor) is actor
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"user_classes": ["minor", 1]},  # a list holding a number
+        {"user_classes": [["minor"]]},  # a list holding a list
+        {"org": {"name": "meta"}},  # an object inside
+        {"org": 7},
+        {"_type_": "actor", "_data_": "x"},  # a transcoded value, not a value object's data
+        ["minor"],
+    ],
+)
+def test_only_text_and_lists_of_text_make_a_sharing_key(data):
+    assert _flat_key(data) is None
+
+
+def test_sharing_keys_differ_wherever_the_data_differs():
+    datas = [
+        {"user_classes": ["minor"], "jurisdictions": ["FR"]},
+        {"user_classes": ["minor"], "jurisdictions": ["FR", "DE"]},
+        {"user_classes": ["minor", "FR"], "jurisdictions": []},
+        {"user_classes": "minor", "jurisdictions": ["FR"]},
+        {"user_classes": None, "jurisdictions": ["FR"]},
+        {"user_classes": [], "jurisdictions": ["FR"]},
+        {"jurisdictions": ["FR"]},
+    ]
+    keys = [_flat_key(d) for d in datas]
+
+    assert None not in keys
+    assert len(set(keys)) == len(datas)
+    assert _flat_key({"user_classes": ["minor"], "jurisdictions": ["FR"]}) == keys[0]
 
 
 def _logged(app: Regledger) -> list[tuple[Item, Any]]:
