@@ -114,7 +114,7 @@ DIGESTS = [
 TABLES = (FACTS, LINKS, MENTIONS, ACTS, RETIREMENTS, SPANS)
 
 
-_PAYLOAD = Encoder(sort_keys=True, plain=True)
+_PAYLOAD = Encoder(sort_keys=True)
 _IDS = ("directive_id", "appeal_id")
 
 

@@ -194,7 +194,7 @@ def _act_basis(
 
 
 # json.dumps(item, sort_keys=True, separators=(",", ":")), set up once, not per call.
-_CANONICAL = Encoder(sort_keys=True, plain=True)
+_CANONICAL = Encoder(sort_keys=True)
 
 
 def canonical(item: Any) -> str:

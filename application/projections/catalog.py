@@ -22,7 +22,7 @@ _TABLES = {"model": MODELS, "directive": DIRECTIVES, "appeal": APPEALS}
 
 
 # json.dumps(value, sort_keys=True, separators=(",", ":")), set up once, not per call.
-_JSON = Encoder(sort_keys=True, plain=True)
+_JSON = Encoder(sort_keys=True)
 
 
 def _json(value: Any) -> str:
