@@ -12,8 +12,9 @@ never hold a cycle, so no markers are kept (a cycle would end in `RecursionError
 than `ValueError`).
 
 An `Encoder` made with `plain=True` hands a value made only of JSON's own types (no floats)
-to orjson, about eight times as fast, and keeps the text only where it is `json`'s text: see
-`Encoder.encode`.
+to orjson, and keeps the text only where it is `json`'s text (see `Encoder._by_orjson`). For
+an event's state orjson writes in an eighth of `json`'s time; the check that the state holds
+no float costs about three times orjson's writing, so the whole is about twice as fast.
 """
 
 from __future__ import annotations

@@ -58,8 +58,8 @@ def _outcome(encode, value):  # noqa: ANN001, ANN202 - either encoder's result o
 @settings(max_examples=300, deadline=None)
 @given(value=values)
 def test_the_text_or_the_error_is_the_reference_encoders(options, value):
-    settings = {k: v for k, v in options.items() if k != "plain"}
-    reference = json.JSONEncoder(check_circular=False, **{"separators": (",", ":"), **settings})
+    json_options = {k: v for k, v in options.items() if k != "plain"}
+    reference = json.JSONEncoder(check_circular=False, **{"separators": (",", ":"), **json_options})
     encoder = Encoder(**options)
 
     assert _outcome(encoder.encode, value) == _outcome(reference.encode, value)
@@ -85,8 +85,8 @@ def test_a_plain_encoder_hands_plain_values_to_orjson_and_keeps_json_s_text(monk
         '{"a":{"y":18446744073709551615,"z":"\x7f"},"b":[1,true,null,["t","é"]]}'.encode()
     )
     assert written == [state]
-    # Text outside ASCII, and DEL, are escaped by `json` alone; floats and objects are
-    # written by `json` alone (orjson writes 1e-05 as 0.00001).
+    # Text outside ASCII, and DEL, are escaped by `json` alone; floats are written by `json`
+    # alone (orjson writes 1e-05 as 0.00001).
     assert ascii_only.encode(state) == json.dumps(state, sort_keys=True, separators=(",", ":"))
     assert ascii_only.encode({"a": "\x7f"}) == '{"a":"\\u007f"}'
     written.clear()
