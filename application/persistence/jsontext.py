@@ -119,33 +119,34 @@ class Encoder:
 
     def encode(self, value: Any) -> str:
         """The JSON text `json.JSONEncoder(...).encode(value)` gives."""
+        fast = self._by_orjson(value) if self._orjson else None
+        return fast.decode() if fast is not None else self._by_json(value)
+
+    def encode_bytes(self, value: Any) -> bytes:
+        """`encode(value)` as UTF-8 (raising `UnicodeEncodeError`, a `ValueError`, as it does)."""
+        fast = self._by_orjson(value) if self._orjson else None
+        return fast if fast is not None else self._by_json(value).encode()
+
+    def _by_json(self, value: Any) -> str:
+        """`json`'s text of `value`, from the C encoder built once."""
         if isinstance(value, str):
             return self._text(value)  # type: ignore[no-any-return]
-        if self._orjson:
-            fast = self._by_orjson(value)
-            if fast is not None:
-                return fast.decode()
         if self._encode is None:
             return self.reference.encode(value)
         return "".join(self._encode(value, 0))
 
-    def encode_bytes(self, value: Any) -> bytes:
-        """`encode(value)` as UTF-8 (raising `UnicodeEncodeError`, a `ValueError`, as it does)."""
-        if self._orjson and not isinstance(value, str):
-            fast = self._by_orjson(value)
-            if fast is not None:
-                return fast
-        return self.encode(value).encode()
-
     def _by_orjson(self, value: Any) -> bytes | None:
         """orjson's text of a plain value where it is `json`'s text, else None.
 
-        Sorted by code point and compact, orjson writes text, integers, booleans and None
-        as `json` does with `ensure_ascii=False`, and refuses what `json` would write
-        otherwise or refuse (an integer beyond 64 bits, a key that is not text, a lone
-        surrogate). With `ensure_ascii`, `json` escapes every character outside ASCII and
-        DEL too: text holding either is left to `json`.
+        Asked only by an encoder made with `plain=True`, and never for a lone text
+        (`json`'s C function writes it directly). Sorted by code point and compact, orjson writes
+        text, integers, booleans and None as `json` does with `ensure_ascii=False`, and
+        refuses what `json` would write otherwise or refuse (an integer beyond 64 bits, a
+        key that is not text, a lone surrogate). With `ensure_ascii`, `json` escapes every
+        character outside ASCII and DEL too: text holding either is left to `json`.
         """
+        if isinstance(value, str):
+            return None
         try:
             if not _plain(value):
                 return None

@@ -93,6 +93,9 @@ def test_a_plain_encoder_hands_plain_values_to_orjson_and_keeps_json_s_text(monk
     assert canonical.encode({"f": 1e-05}) == '{"f":1e-05}'
     assert canonical.encode([2**64]) == "[18446744073709551616]"
     assert written == [[2**64]]  # tried, refused by orjson, written by `json`
+    written.clear()
+    assert canonical.encode_bytes([2**64]) == b"[18446744073709551616]"
+    assert written == [[2**64]]  # tried once, not again on the way to `json`
 
 
 def test_examples_the_views_write():
