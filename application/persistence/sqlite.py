@@ -104,8 +104,13 @@ class StatementCachingPool(SQLiteConnectionPool):
         super().put_connection(conn)
 
     @property
+    def _lock_timeout_s(self) -> float:
+        """How long a connection waits for a lock another connection holds."""
+        return self.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT
+
+    @property
     def _busy_timeout_ms(self) -> int:
-        return round((self.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT) * 1000)
+        return round(self._lock_timeout_s * 1000)
 
     def _create_connection(self) -> SQLiteConnection:
         try:
@@ -115,7 +120,7 @@ class StatementCachingPool(SQLiteConnectionPool):
                 check_same_thread=False,
                 isolation_level=None,  # auto-commit: transactions begin explicitly
                 cached_statements=STATEMENT_CACHE,
-                timeout=self.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT,
+                timeout=self._lock_timeout_s,
             )
         except (sqlite3.Error, TypeError) as e:
             raise InterfaceError(e) from e
